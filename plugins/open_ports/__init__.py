@@ -1,0 +1,1 @@
+"""Open ports plugin (placeholder while it is being written)."""

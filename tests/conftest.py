@@ -1,0 +1,11 @@
+"""Shared test configuration: every module in tests/servers/ is a pytest plugin providing server fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+pytest_plugins = sorted(
+    f"tests.servers.{path.stem}"
+    for path in (Path(__file__).parent / "servers").glob("*.py")
+    if path.stem != "__init__"
+)
