@@ -1,0 +1,1 @@
+"""Report and export commands (`auditor report`, `auditor roadmap export`): being written."""
