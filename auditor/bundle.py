@@ -116,9 +116,8 @@ def write_bundle(files: dict[str, bytes], destination: Path) -> Path:
                 archive.writestr(path, content)
         temporary.replace(destination)
         return destination
-    if destination.exists() and any(destination.iterdir()):
-        if not (destination / MANIFEST).is_file():
-            raise EvidenceError(f"{destination} exists and is not an evidence bundle; choose an empty folder")
+    if destination.exists() and any(destination.iterdir()) and not (destination / MANIFEST).is_file():
+        raise EvidenceError(f"{destination} exists and is not an evidence bundle; choose an empty folder")
     for path, content in files.items():
         target = destination / path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -59,3 +59,68 @@ def format_money(value: float, currency: str, lang: Language) -> str:
 
 def format_date(value: dt.date, lang: Language) -> str:
     return _babel_date(value, format="long", locale=LOCALES[lang])
+
+
+# --- Report and export vocabulary (added for the report renderer; names above stay as they were) ---------
+
+KIND_LABELS: dict[str, LocalizedText] = {
+    "onboarding": LocalizedText(en="Onboarding audit", fr="Audit initial"),
+    "re-audit": LocalizedText(en="Re-audit", fr="Audit de suivi"),
+}
+
+PHASE_LABELS: dict[int, LocalizedText] = {
+    0: LocalizedText(en="Outside the contract", fr="Hors contrat"),
+    1: LocalizedText(en="Phase 1 (0–30 days)", fr="Phase 1 (0 à 30 jours)"),
+    2: LocalizedText(en="Phase 2 (30–90 days)", fr="Phase 2 (30 à 90 jours)"),
+    3: LocalizedText(en="Phase 3 (90–180 days)", fr="Phase 3 (90 à 180 jours)"),
+    4: LocalizedText(en="Phase 4 (after 180 days)", fr="Phase 4 (au-delà de 180 jours)"),
+}
+
+RUN_STATUS_LABELS: dict[str, LocalizedText] = {
+    "ok": LocalizedText(en="Completed", fr="Terminé"),
+    "error": LocalizedText(en="Error", fr="Erreur"),
+    "timeout": LocalizedText(en="Timed out", fr="Délai dépassé"),
+    "skipped": LocalizedText(en="Skipped", fr="Ignoré"),
+}
+
+EXPLOITABILITY_LABELS: dict[str, LocalizedText] = {
+    "exposed": LocalizedText(en="Exposed", fr="Exposé"),
+    "lateral": LocalizedText(en="Internal (lateral movement)", fr="Interne (propagation)"),
+    "hygiene": LocalizedText(en="Hygiene", fr="Hygiène"),
+}
+
+
+def label(table: dict, key: object, lang: Language) -> str:
+    """Look a key up in one of the label tables; an unknown key is shown as itself rather than failing."""
+    text = table.get(key)
+    return text.get(lang) if text is not None else str(key)
+
+
+def phase_label(phase: int, lang: Language) -> str:
+    return label(PHASE_LABELS, phase, lang)
+
+
+def format_percent(value: float, lang: Language, digits: int = 0) -> str:
+    """A percentage given on the 0-100 scale, spaced the French way in French ("85 %")."""
+    number = format_number(value, lang, digits)
+    return f"{number}\u202f%" if lang == "fr" else f"{number}%"
+
+
+def format_hours(value: float, lang: Language) -> str:
+    digits = 0 if float(value).is_integer() else 1
+    return f"{format_number(value, lang, digits)}\u00a0h"
+
+
+def format_month(value: dt.date, lang: Language) -> str:
+    """A month as a manager reads it: "January 2027" / "janvier 2027"."""
+    return _babel_date(value, format="MMMM y", locale=LOCALES[lang])
+
+
+def format_short_date(value: dt.date, lang: Language) -> str:
+    return _babel_date(value, format="short" if lang == "fr" else "dd/MM/y", locale=LOCALES[lang])
+
+
+def format_datetime(value: dt.datetime, lang: Language) -> str:
+    """A timestamp in UTC, which is how evidence is recorded, said explicitly."""
+    moment = value.astimezone(dt.UTC) if value.tzinfo else value
+    return f"{format_date(moment.date(), lang)} {moment:%H:%M} UTC"

@@ -26,8 +26,8 @@ from auditor.models import AcceptedRisk, Exploitability, Language, Severity
 from auditor.secrets import SECRET_FIELD_PATTERN, is_reference
 
 if TYPE_CHECKING:
-    from auditor.pluginmanager import PluginRegistry
     from auditor.plugin_api import PluginParameters, PluginSettings
+    from auditor.pluginmanager import PluginRegistry
 
 GRADES = ("A", "B", "C", "D", "E", "F")
 

@@ -114,7 +114,7 @@ def collect(
         def work(job: _Job = job) -> None:
             try:
                 job.outcome = registry.call(job.plugin, "auditor_collect", context=job.context)
-            except BaseException as exc:  # noqa: BLE001 - any failure is recorded, never propagated
+            except BaseException as exc:
                 job.outcome = exc
             finally:
                 job.done.set()
@@ -171,9 +171,9 @@ def _finish(job: _Job, registry: PluginRegistry) -> tuple[PluginRun, EvidenceDoc
         return PluginRun(**base, status=RunStatus.error, reason=_describe(outcome)), None
     info = registry.infos[job.plugin]
     if not isinstance(outcome, Collected) or not isinstance(outcome.evidence, info.evidence_model):
+        expected = f"Collected({info.evidence_model.__name__})"
         return PluginRun(**base, status=RunStatus.error,
-                         reason=f"plugin returned {type(outcome).__name__}, not Collected({info.evidence_model.__name__})"
-                         ), None
+                         reason=f"plugin returned {type(outcome).__name__}, not {expected}"), None
     document = EvidenceDocument(
         plugin=job.plugin,
         plugin_version=version,
@@ -232,7 +232,7 @@ def evaluate(
         if registry.implements(name, "auditor_assets"):
             try:
                 observations.extend(registry.call(name, "auditor_assets", evidence=evidence[name]) or [])
-            except Exception as exc:  # noqa: BLE001 - a broken inventory hook must not sink the audit
+            except Exception as exc:
                 problems[name] = f"listing assets failed: {_describe(exc)}"
     inventory = reconcile(observations)
 
@@ -273,7 +273,7 @@ def evaluate(
             produced = registry.call(name, "auditor_evaluate", evidence=evidence[name], context=context) or []
             plugin_results = _validate_results(name, produced, {c.id for c in registry.checks_of(name)}, registry)
             status, reason = RunStatus.ok, None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             plugin_results = []
             status, reason = RunStatus.error, _describe(exc)
         evaluation_runs.append(PluginRun(plugin=name, version=registry.version_of(name), phase="evaluate",
