@@ -1,0 +1,64 @@
+"""The `auditor` command: parses arguments, picks implementations, prints.  All logic lives in the library.
+
+Any `AuditorError` becomes one line on stderr and exit code 2; an unexpected exception becomes one line
+asking for a bug report and exit code 3 (the exit-code policy is in `auditor.cli.app`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+import typer
+
+from auditor.cli import audit_commands, report_commands  # noqa: F401 - importing registers the commands
+from auditor.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, app
+from auditor.errors import AuditorError
+from auditor.secrets import REDACTOR, RedactingFilter
+
+__all__ = ["app", "main"]
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("AUDITOR_LOG_LEVEL", "WARNING").upper()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level, logging.WARNING), handlers=[handler], force=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns (and exits with) the exit code."""
+    _configure_logging()
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="auditor", standalone_mode=False)
+    except AuditorError as exc:
+        click.echo(f"error: {REDACTOR.redact(str(exc))}", err=True)
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = EXIT_USER_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (typer.Exit, click.exceptions.Exit) as exc:
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = 130
+    except Exception as exc:  # the one place that turns a bug into a clean message
+        logging.getLogger("auditor").debug("internal error", exc_info=True)
+        click.echo(
+            f"internal error: {REDACTOR.redact(f'{type(exc).__name__}: {exc}')} "
+            "(this is a bug; rerun with AUDITOR_LOG_LEVEL=DEBUG and report it)",
+            err=True,
+        )
+        code = EXIT_INTERNAL_ERROR
+    else:
+        code = result if isinstance(result, int) else 0
+    if argv is None:
+        sys.exit(code)
+    return code

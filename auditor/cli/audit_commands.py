@@ -1,0 +1,326 @@
+"""Commands that run audits and show what is installed: audit, collect, evaluate, plugins, checks, history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, ClassVar
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from auditor.bundle import read_bundle, write_bundle
+from auditor.cli.app import EXIT_FINDINGS, app
+from auditor.errors import AuditorError
+from auditor.i18n import SEVERITY_LABELS, STATUS_LABELS, area_title, format_money
+from auditor.models import Audit, Language, PluginRun, RunStatus, Severity, Status
+from auditor.pluginmanager import PluginRegistry
+from auditor.profile import load_baseline, load_profile, profile_from_json
+from auditor.runner import collect, evaluate
+from auditor.store import Store
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Store URL or SQLite file (default: $AUDITOR_DB or the user data folder).")
+]
+LangOption = Annotated[str | None, typer.Option("--lang", help="fr or en (default: the profile's language).")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display, only the summary.")]
+
+
+def _language(value: str | None, default: Language) -> Language:
+    if value is None:
+        return default
+    if value not in ("fr", "en"):
+        raise AuditorError(f"--lang must be 'fr' or 'en', not '{value}'")
+    return value  # type: ignore[return-value]
+
+
+class RichProgress:
+    """Live table of plugin states on a terminal; silent when stdout is not a TTY or with --quiet."""
+
+    _STYLES: ClassVar[dict[RunStatus, str]] = {
+        RunStatus.ok: "green", RunStatus.skipped: "yellow", RunStatus.timeout: "red", RunStatus.error: "red"
+    }
+
+    def __init__(self, console: Console, enabled: bool) -> None:
+        self.console = console
+        self.enabled = enabled and console.is_terminal
+        self.states: dict[str, str] = {}
+        self.live: Live | None = None
+
+    def __enter__(self) -> RichProgress:
+        if self.enabled:
+            self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=False)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+            self.live.__exit__(None, None, None)
+
+    def _table(self) -> Table:
+        table = Table(title="Collecting evidence", show_header=True, expand=False)
+        table.add_column("plugin")
+        table.add_column("state")
+        for name, state in sorted(self.states.items()):
+            table.add_row(name, state)
+        return table
+
+    def _refresh(self) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+
+    def started(self, plugin: str) -> None:
+        self.states[plugin] = "[cyan]running…[/]"
+        self._refresh()
+
+    def message(self, plugin: str, text: str) -> None:
+        self.states[plugin] = f"[cyan]{_escape(text[:70])}[/]"
+        self._refresh()
+
+    def finished(self, run: PluginRun) -> None:
+        style = self._STYLES.get(run.status, "white")
+        seconds = f" in {run.seconds:.1f} s" if run.seconds is not None else ""
+        reason = f": {_escape(run.reason[:90])}" if run.reason else ""
+        self.states[run.plugin] = f"[{style}]{run.status.value}{seconds}{reason}[/]"
+        self._refresh()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def write_outputs(audit: Audit, out: Path, lang: Language) -> list[Path]:
+    """Write the audit's standard outputs (audit JSON, roadmap JSON and CSV, reports when available)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    audit_path = out / "audit.json"
+    audit_path.write_text(audit.model_dump_json(indent=1), encoding="utf-8")
+    written.append(audit_path)
+    try:
+        from auditor import exports
+    except ImportError:  # pragma: no cover - exports are part of the package
+        exports = None  # type: ignore[assignment]
+    roadmap_json = out / "roadmap.json"
+    if exports is not None and hasattr(exports, "roadmap_json"):
+        roadmap_json.write_text(exports.roadmap_json(audit, lang), encoding="utf-8")
+    else:
+        roadmap_json.write_text(audit.roadmap.model_dump_json(indent=1), encoding="utf-8")
+    written.append(roadmap_json)
+    if exports is not None and hasattr(exports, "roadmap_csv"):
+        roadmap_csv = out / "roadmap.csv"
+        roadmap_csv.write_text(exports.roadmap_csv(audit, lang), encoding="utf-8-sig")
+        written.append(roadmap_csv)
+    written.extend(_write_reports(audit, out, lang))
+    return written
+
+
+def _write_reports(audit: Audit, out: Path, lang: Language) -> list[Path]:
+    """The PDF report in the audit's language, when the report package provides it."""
+    try:
+        from auditor.report import render_report_pdf  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    target = out / f"report-{lang}.pdf"
+    render_report_pdf(audit, target, lang=lang)
+    return [target]
+
+
+def print_summary(console: Console, audit: Audit, lang: Language, written: list[Path]) -> None:
+    scores = audit.scores
+    overall = "n/a" if scores.overall is None else f"{scores.overall:.1f}/100"
+    cap = f" (capped from {scores.grade_before_cap}: failing critical check)" if scores.capped_by else ""
+    console.print(f"[bold]{_escape(audit.client_name)}[/] — audit {audit.id}")
+    console.print(f"Score {overall}  grade [bold]{scores.grade}[/]{cap}  coverage {scores.coverage:.0f} % "
+                  f"({scores.assessed_checks}/{scores.total_checks} checks assessed)")
+    if scores.managed_overall is not None:
+        console.print(f"Managed scope: {scores.managed_overall:.1f}/100, grade {scores.managed_grade}")
+    areas = Table(show_header=True)
+    areas.add_column("area")
+    areas.add_column("score", justify="right")
+    areas.add_column("fail", justify="right")
+    areas.add_column("partial", justify="right")
+    areas.add_column("not assessed", justify="right")
+    for area in scores.areas:
+        areas.add_row(area_title(area.area, lang), "n/a" if area.score is None else f"{area.score:.1f}",
+                      str(area.failed), str(area.partial), str(area.not_assessed))
+    console.print(areas)
+    top = top_risks(audit, 5)
+    if top:
+        console.print("[bold]Top risks[/]")
+        for result in top:
+            check = audit.check(result.check_id)
+            assets = f" ({len(result.affected)} affected)" if result.affected else ""
+            console.print(f"  [{SEVERITY_LABELS[check.severity.value].get(lang)}] "
+                          f"{_escape(check.title.get(lang))}{assets}")
+    problems = [r for r in audit.runs if r.status is not RunStatus.ok]
+    for run in problems:
+        console.print(f"[yellow]{run.plugin} ({run.phase}): {run.status.value}: {_escape(run.reason or '')}[/]")
+    roadmap = audit.roadmap
+    console.print(f"Roadmap: {len(roadmap.items)} items, {roadmap.total_hours:g} h, "
+                  f"{format_money(roadmap.total_price, roadmap.currency, lang)} within the contract")
+    for warning in roadmap.warnings:
+        console.print(f"[yellow]warning: {_escape(warning)}[/]")
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def top_risks(audit: Audit, count: int) -> list:
+    """Findings ordered by severity then exploitability, then by how many assets they touch."""
+    order = {e: i for i, e in enumerate(("exposed", "lateral", "hygiene"))}
+    findings = [r for r in audit.results if r.is_finding]
+    findings.sort(key=lambda r: (audit.check(r.check_id).severity.rank,
+                                 order[audit.check(r.check_id).exploitability.value], -len(r.affected), r.check_id))
+    return findings[:count]
+
+
+def _save(audit: Audit, db: str | None, no_store: bool, console: Console) -> None:
+    if no_store:
+        return
+    store = Store(db)
+    store.save(audit)
+    console.print(f"saved in store {store.url.split('://', 1)[0]}: {audit.id}")
+
+
+def _exit_code(audit: Audit, fail_on_critical: bool) -> int:
+    if fail_on_critical and any(
+        r.is_finding and r.status is Status.failed and audit.check(r.check_id).severity is Severity.critical
+        for r in audit.results
+    ):
+        return EXIT_FINDINGS
+    return 0
+
+
+@app.command()
+def audit(
+    profile: Annotated[Path, typer.Argument(help="Client profile (TOML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the bundle, audit, roadmap and reports.")] = Path(
+        "out"
+    ),
+    db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the audit in the store.")] = False,
+    lang: LangOption = None,
+    quiet: QuietOption = False,
+    fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 when a critical check fails.")] = False,
+) -> int:
+    """Collect evidence, evaluate, score, plan the roadmap, save and write the outputs."""
+    console = Console(stderr=False, quiet=False)
+    registry = PluginRegistry.build()
+    loaded = load_profile(profile, registry)
+    language = _language(lang, loaded.client.language)
+    with RichProgress(Console(stderr=True), enabled=not quiet) as progress:
+        bundle, files = collect(loaded, registry, progress=progress)
+    bundle_path = write_bundle(files, out / "evidence.zip")
+    result = evaluate(bundle, registry, profile=loaded)
+    written = [bundle_path, *write_outputs(result, out, language)]
+    _save(result, db, no_store, console)
+    print_summary(console, result, language, written)
+    return _exit_code(result, fail_on_critical)
+
+
+@app.command("collect")
+def collect_command(
+    profile: Annotated[Path, typer.Argument(help="Client profile (TOML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Bundle destination: a folder, or a file ending in .zip.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Collect evidence only, into a bundle that `auditor evaluate` can score later, anywhere."""
+    registry = PluginRegistry.build()
+    loaded = load_profile(profile, registry)
+    with RichProgress(Console(stderr=True), enabled=not quiet) as progress:
+        bundle, files = collect(loaded, registry, progress=progress)
+    path = write_bundle(files, out)
+    console = Console()
+    for run in bundle.manifest.runs:
+        console.print(f"{run.plugin}: {run.status.value}" + (f": {_escape(run.reason)}" if run.reason else ""))
+    console.print(f"wrote {path} (digest {bundle.digest[:16]})")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    bundle: Annotated[Path, typer.Argument(help="Evidence bundle (folder or .zip).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the audit, roadmap and reports.")] = Path("out"),
+    baseline: Annotated[str | None, typer.Option(help="Re-score with this baseline instead of the profile's.")] = None,
+    db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save the audit in the store.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Re-score a bundle with no network access (optionally with another baseline)."""
+    registry = PluginRegistry.build()
+    loaded_bundle = read_bundle(bundle)
+    profile = profile_from_json(loaded_bundle.profile_json, registry, origin=f"{bundle}/profile.json")
+    chosen = None
+    if baseline:
+        chosen = load_baseline(profile.baseline.model_copy(update={"name": baseline}))
+    result = evaluate(loaded_bundle, registry, profile=profile, baseline=chosen)
+    language = _language(lang, profile.client.language)
+    console = Console()
+    written = write_outputs(result, out, language)
+    _save(result, db, no_store, console)
+    print_summary(console, result, language, written)
+
+
+@app.command()
+def plugins() -> None:
+    """List installed plugins (built-in and third-party alike) with their versions."""
+    registry = PluginRegistry.build()
+    table = Table(show_header=True)
+    for column in ("plugin", "version", "area", "module", "checks"):
+        table.add_column(column)
+    for name, info in sorted(registry.infos.items()):
+        module = getattr(registry.objects[name], "__name__", type(registry.objects[name]).__name__)
+        table.add_row(name, info.version, info.area, module, str(len(registry.checks_of(name))))
+    Console().print(table)
+
+
+@app.command()
+def checks(
+    lang: Annotated[str, typer.Option("--lang", help="fr or en")] = "en",
+    area: Annotated[str | None, typer.Option(help="Only this area.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable catalogue.")] = False,
+) -> None:
+    """List the whole check catalogue: id, area, severity, title."""
+    language = _language(lang, "en")
+    registry = PluginRegistry.build()
+    selected = sorted((c for c in registry.catalogue.values() if area is None or c.area == area),
+                      key=lambda c: (c.area, c.severity.rank, c.id))
+    if as_json:
+        sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in selected], ensure_ascii=False, indent=1))
+        sys.stdout.write("\n")
+        return
+    table = Table(show_header=True)
+    for column in ("id", "area", "severity", "title"):
+        table.add_column(column)
+    for check in selected:
+        table.add_row(check.id, check.area, SEVERITY_LABELS[check.severity.value].get(language),
+                      _escape(check.title.get(language)))
+    Console().print(table)
+    Console().print(f"{len(selected)} checks")
+
+
+@app.command()
+def history(
+    client: Annotated[str, typer.Argument(help="Client id (as in the profile's [client] id).")],
+    db: DbOption = None,
+) -> None:
+    """A client's audits with date, score, grade and coverage."""
+    store = Store(db)
+    entries = store.history(client)
+    if not entries:
+        raise AuditorError(f"no audits for client '{client}' in the store")
+    table = Table(show_header=True)
+    for column in ("audit", "collected", "kind", "score", "grade", "coverage", "baseline"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(entry.id, entry.collected_at.strftime("%Y-%m-%d %H:%M"), entry.kind,
+                      "n/a" if entry.score is None else f"{entry.score:.1f}", entry.grade,
+                      f"{entry.coverage:.0f} %", entry.baseline)
+    Console().print(table)
+
+
+__all__ = ["STATUS_LABELS", "print_summary", "write_outputs"]
