@@ -92,7 +92,7 @@ class FakePlugin:
             raise RuntimeError("the console exploded")
         if behaviour == "hang":
             self.release.wait(30)
-        if behaviour == "nocreds" or context.settings.api_key is None and behaviour == "needs-key":
+        if behaviour == "nocreds" or (context.settings.api_key is None and behaviour == "needs-key"):
             context.secret(context.settings.api_key, setting="api_key")
         values = [context.settings.value]
         if context.settings.api_key:
