@@ -13,7 +13,7 @@ import sys
 import click
 import typer
 
-from auditor.cli import audit_commands, report_commands  # noqa: F401 - importing registers the commands
+from auditor.cli import audit_commands, history_commands, report_commands  # noqa: F401 - importing registers commands
 from auditor.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, app
 from auditor.errors import AuditorError
 from auditor.secrets import REDACTOR, RedactingFilter

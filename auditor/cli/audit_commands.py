@@ -303,24 +303,4 @@ def checks(
     Console().print(f"{len(selected)} checks")
 
 
-@app.command()
-def history(
-    client: Annotated[str, typer.Argument(help="Client id (as in the profile's [client] id).")],
-    db: DbOption = None,
-) -> None:
-    """A client's audits with date, score, grade and coverage."""
-    store = Store(db)
-    entries = store.history(client)
-    if not entries:
-        raise AuditorError(f"no audits for client '{client}' in the store")
-    table = Table(show_header=True)
-    for column in ("audit", "collected", "kind", "score", "grade", "coverage", "baseline"):
-        table.add_column(column)
-    for entry in entries:
-        table.add_row(entry.id, entry.collected_at.strftime("%Y-%m-%d %H:%M"), entry.kind,
-                      "n/a" if entry.score is None else f"{entry.score:.1f}", entry.grade,
-                      f"{entry.coverage:.0f} %", entry.baseline)
-    Console().print(table)
-
-
 __all__ = ["STATUS_LABELS", "print_summary", "write_outputs"]

@@ -1,0 +1,1 @@
+"""History and diff commands (`auditor history`, `auditor diff`): being written."""
