@@ -1,0 +1,53 @@
+"""What a report needs besides the audit itself: the MSP's branding and the confidentiality mark.
+
+The `Audit` model does not carry the MSP's name and logo (they live in the client profile), so the caller
+passes them here; `branding_from_profile_json` reads them from the profile stored in an evidence bundle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.models import bound_text
+
+
+@dataclass(frozen=True)
+class Branding:
+    """The MSP as the report's cover and footer show it; every field is optional."""
+
+    msp_name: str | None = None
+    msp_logo: Path | None = None
+    msp_contact: str | None = None
+    #: Overrides the default confidentiality mark ("Confidential - ..."), e.g. a classification label.
+    confidentiality: str | None = None
+
+
+def branding_from_profile_json(text: str | None, *, base_dir: Path | None = None) -> Branding:
+    """Read `[msp]` from a profile as stored in a bundle (`profile.json`); tolerant, never raises.
+
+    A relative logo path is resolved against `base_dir` (the profile's folder when known).
+    """
+    if not text:
+        return Branding()
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return Branding()
+    msp = data.get("msp") if isinstance(data, dict) else None
+    if not isinstance(msp, dict):
+        return Branding()
+    name = msp.get("name") if isinstance(msp.get("name"), str) else None
+    contact = msp.get("contact") if isinstance(msp.get("contact"), str) else None
+    logo = msp.get("logo") if isinstance(msp.get("logo"), str) else None
+    logo_path = None
+    if logo:
+        logo_path = Path(logo).expanduser()
+        if not logo_path.is_absolute() and base_dir is not None:
+            logo_path = base_dir / logo_path
+    return Branding(
+        msp_name=bound_text(name, 200) if name else None,
+        msp_logo=logo_path,
+        msp_contact=bound_text(contact, 200) if contact else None,
+    )
