@@ -55,7 +55,7 @@ class _UnionFind:
 
 def reconcile(observations: Iterable[AssetObservation]) -> tuple[Asset, ...]:
     """Merge observations that share a short name or an IP into assets, sorted by key."""
-    items = [o for o in observations if o.name.strip() or o.ips]
+    items = [o for o in observations if short_name(o.name) or o.ips]
     finder = _UnionFind(len(items))
     first_seen: dict[str, int] = {}
     for index, observation in enumerate(items):
@@ -76,7 +76,7 @@ def reconcile(observations: Iterable[AssetObservation]) -> tuple[Asset, ...]:
 
 
 def _merge(group: list[AssetObservation]) -> Asset:
-    names = sorted({o.name.strip() for o in group if o.name.strip() and not is_ip(o.name.strip())})
+    names = sorted({o.name.strip() for o in group if short_name(o.name) and not is_ip(o.name.strip())})
     shorts = sorted({short_name(n) for n in names})
     ips = sorted({ip for o in group for ip in o.ips} | {o.name for o in group if is_ip(o.name.strip())},
                  key=_ip_sort_key)
