@@ -350,6 +350,10 @@ class Audit(Frozen):
     id: str
     client_id: str
     client_name: str
+    #: The MSP as reports brand it (from the profile's [msp] table); the logo path may not exist elsewhere.
+    msp_name: str = ""
+    msp_contact: str | None = None
+    msp_logo: str | None = None
     kind: Literal["onboarding", "re-audit"] = "onboarding"
     language: Language = "en"
     collected_at: dt.datetime

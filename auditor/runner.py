@@ -308,6 +308,11 @@ def evaluate(
         id=f"{profile.client.id}-{collected_at:%Y%m%d-%H%M%S}-{audit_id[:8]}",
         client_id=profile.client.id,
         client_name=profile.client.name,
+        msp_name=profile.msp.name,
+        msp_contact=profile.msp.contact,
+        msp_logo=str(profile.directory / profile.msp.logo) if profile.msp.logo and profile.source_path else (
+            profile.msp.logo
+        ),
         language=profile.client.language,
         collected_at=collected_at,
         evaluated_at=utcnow(),

@@ -114,7 +114,7 @@ def write_outputs(audit: Audit, out: Path, lang: Language) -> list[Path]:
     written.append(roadmap_json)
     if exports is not None and hasattr(exports, "roadmap_csv"):
         roadmap_csv = out / "roadmap.csv"
-        roadmap_csv.write_text(exports.roadmap_csv(audit, lang), encoding="utf-8-sig")
+        roadmap_csv.write_text(exports.roadmap_csv(audit, lang), encoding="utf-8")
         written.append(roadmap_csv)
     written.extend(_write_reports(audit, out, lang))
     return written
@@ -122,12 +122,12 @@ def write_outputs(audit: Audit, out: Path, lang: Language) -> list[Path]:
 
 def _write_reports(audit: Audit, out: Path, lang: Language) -> list[Path]:
     """The PDF report in the audit's language, when the report package provides it."""
-    try:
-        from auditor.report import render_report_pdf  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    from auditor.report import Branding, render_report_pdf
+
+    branding = Branding(msp_name=audit.msp_name or None, msp_contact=audit.msp_contact,
+                        msp_logo=Path(audit.msp_logo) if audit.msp_logo else None)
     target = out / f"report-{lang}.pdf"
-    render_report_pdf(audit, target, lang=lang)
+    render_report_pdf(audit, target, lang=lang, branding=branding)
     return [target]
 
 
