@@ -74,9 +74,11 @@ class ScopeGuard:
     `ScopeError` before a single packet is sent.
     """
 
-    def __init__(self, authorised: Iterable[str], authorisation_reference: str | None) -> None:
+    def __init__(self, authorised: Iterable[str], authorisation_reference: str | None, *,
+                 refusal: str | None = None) -> None:
         self._networks = tuple(ipaddress.ip_network(item, strict=False) for item in authorised)
         self.authorisation_reference = authorisation_reference
+        self._refusal = refusal
 
     @property
     def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -84,6 +86,8 @@ class ScopeGuard:
 
     def require(self, targets: Iterable[str]) -> list[str]:
         """Return the targets if every one lies inside the authorised scope, else raise ScopeError."""
+        if self._refusal:
+            raise ScopeError(self._refusal)
         if not self.authorisation_reference:
             raise ScopeError(
                 "active scanning needs an [authorisation] record in the profile (reference, signer, date, scope)"

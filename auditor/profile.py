@@ -311,6 +311,10 @@ def load_profile(path: str | Path, registry: PluginRegistry) -> Profile:
         except ValidationError as exc:
             raise _first_error(path, exc, prefix=f"plugins.{name}") from None
     profile = profile.model_copy(update={"plugins": settings})
+    for index, risk in enumerate(profile.accepted_risks):
+        if registry.canonical_check_id(risk.check) not in registry.catalogue:
+            raise ProfileError(path, f"accepted_risks[{index}].check",
+                               f"unknown check '{risk.check}' (see `auditor checks` for the catalogue)")
     # Validate the baseline now so a typo in its name fails before any collection starts.
     baseline = load_baseline(profile.baseline, profile_path=path)
     for name in profile.enabled_plugins():

@@ -94,9 +94,14 @@ def collect(
     progress = progress or SilentProgress()
     started_at = utcnow()
     authorisation = profile.authorisation
+    valid = authorisation is not None and (authorisation.expires is None or authorisation.expires >= started_at.date())
     scope = ScopeGuard(
         authorisation.scope if authorisation else (),
-        authorisation.reference if authorisation else None,
+        authorisation.reference if authorisation and valid else None,
+        refusal=None if valid or authorisation is None else (
+            f"the scan authorisation {authorisation.reference} expired on {authorisation.expires}; "
+            "renew it before scanning"
+        ),
     )
     jobs: list[_Job] = []
     for name in profile.enabled_plugins():
@@ -289,7 +294,8 @@ def evaluate(
                 results.append(_not_assessed(check, "The plugin produced no result for this check.",
                                              "Le module n'a produit aucun résultat pour ce contrôle."))
 
-    results = apply_accepted_risks(results, profile.accepted_risks, collected_at.date())
+    risks = [r.model_copy(update={"check": registry.canonical_check_id(r.check)}) for r in profile.accepted_risks]
+    results = apply_accepted_risks(results, risks, collected_at.date())
     results.sort(key=lambda r: r.check_id)
     catalogue = {c.id: c for c in registry.catalogue.values()}
     scores = score(catalogue, results, baseline)
