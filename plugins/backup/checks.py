@@ -277,9 +277,10 @@ def _age(now: dt.datetime, moment: dt.datetime) -> str:
 def protection_detail(view: _View, now: dt.datetime) -> str:
     """The per-server line a report shows: worst-case data loss and last restore test."""
     last = view.last_success
-    loss = f"last good restore point {_when(last)}" + (f" (worst-case data loss {_age(now, last)})" if last else "")
+    loss = (f"last good restore point {_when(last)} (worst-case data loss {_age(now, last)})" if last
+            else "no good restore point")
     test = view.last_restore_test
-    tested = f"last restore test {_when(test)}" + (f" ({(now - test).days} days ago)" if test else "")
+    tested = f"last restore test {_when(test)} ({(now - test).days} days ago)" if test else "never restore-tested"
     return f"{loss}; {tested}"
 
 
