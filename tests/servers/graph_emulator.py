@@ -214,11 +214,15 @@ class EmulatorServer:
 class TokenIssuer:
     """Opaque bearer tokens with a lifetime, as an OAuth2 token endpoint issues them (reusable by emulators)."""
 
-    def __init__(self, lifetime: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, lifetime: float = 3600.0, clock: Callable[[], float] = time.monotonic,
+                 max_uses: int | None = None) -> None:
         self.lifetime = lifetime
         self.clock = clock
+        #: Server-side expiry after this many requests (simulates a token expiring mid-collection).
+        self.max_uses = max_uses
         self.issued = 0
         self._tokens: dict[str, float] = {}
+        self._uses: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def issue(self) -> dict[str, Any]:
@@ -233,10 +237,15 @@ class TokenIssuer:
         """None when the bearer token is valid, else the reason ("missing", "invalid", "expired")."""
         if not authorization or not authorization.startswith("Bearer "):
             return "missing"
+        token = authorization.removeprefix("Bearer ")
         with self._lock:
-            expires = self._tokens.get(authorization.removeprefix("Bearer "))
+            expires = self._tokens.get(token)
+            self._uses[token] += 1
+            used = self._uses[token]
         if expires is None:
             return "invalid"
+        if self.max_uses is not None and used > self.max_uses:
+            return "expired"
         return "expired" if self.clock() >= expires else None
 
     def expire_all(self) -> None:
@@ -280,6 +289,8 @@ class GraphTenant:
     granted: frozenset[str] = ALL_PERMISSIONS
     page_size_max: int = 999
     token_lifetime: float = 3600.0
+    #: Tokens expire server-side after this many Graph requests (None: only by lifetime).
+    token_max_requests: int | None = None
     #: Minimum seconds between Conditional Access requests; faster ones get 429 with no Retry-After.
     ca_min_interval: float = 0.0
 
@@ -399,7 +410,7 @@ class GraphEmulator(EmulatorServer):
     def __init__(self, tenant: GraphTenant) -> None:
         super().__init__()
         self.tenant = tenant
-        self.tokens = TokenIssuer(tenant.token_lifetime)
+        self.tokens = TokenIssuer(tenant.token_lifetime, max_uses=tenant.token_max_requests)
         self._skiptokens: dict[str, int] = {}
         self._last_ca = 0.0
         self._rebuild()
