@@ -18,6 +18,7 @@ from reportlab.platypus import Flowable, KeepTogether, NextPageTemplate, Spacer,
 from auditor.i18n import format_date, format_hours, phase_label
 from auditor.models import Audit, Language, RoadmapItem
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, numbered_canvas, today
+from auditor.report.fonts import displayable
 from auditor.report.labels import t
 from auditor.report.options import Branding
 from auditor.report.pdf import _ReportBuilder, logo_flowable
@@ -45,7 +46,7 @@ class _AnnexBuilder(_ReportBuilder):
         title = self.t("annex_title")
         doc = AuditDocTemplate(
             str(out) if isinstance(out, Path) else out, styles=s,
-            header_left=" — ".join(x for x in (msp, audit.client_name, title) if x),
+            header_left=displayable(" — ".join(x for x in (msp, audit.client_name, title) if x)),
             header_right=self.branding.confidentiality or self.t("confidential"),
             footer_left=f"{self.t('audit_id')} {audit.id}", title=f"{title} — {audit.client_name}",
             author=msp or "msp-posture-auditor", subject=audit.id, lang=lang, with_toc=False, with_cover=False)

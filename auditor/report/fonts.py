@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +79,51 @@ def fonts() -> FontSet:
     addMapping("AuditorSans", 1, 1, names["bolditalic"])
     _CACHE = FontSet(names["regular"], names["bold"], names["italic"], names["bolditalic"], True)
     return _CACHE
+
+
+_COVERED: frozenset[int] | None = None
+
+
+def _covered() -> frozenset[int]:
+    global _COVERED
+    if _COVERED is None:
+        f = fonts()
+        if f.unicode:
+            maps = [set(pdfmetrics.getFont(name).face.charToGlyph) for name in (f.regular, f.bold)]
+            _COVERED = frozenset(set.intersection(*maps))
+        else:
+            _COVERED = frozenset(range(0x20, 0x7F)) | frozenset(range(0xA0, 0x100)) | {0x20AC}
+    return _COVERED
+
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def visual_order(text: str) -> str:
+    """Lay right-to-left runs (Hebrew, Arabic) out in visual order, as PDF text must be drawn.
+
+    reportlab draws characters left to right as given; without this a Hebrew host name would read
+    backwards.  Uses python-bidi when installed; without it the text is left in logical order.
+    """
+    if not _RTL.search(text):
+        return text
+    try:
+        from bidi import get_display
+    except ImportError:  # optional: the report still renders, RTL words read reversed
+        return text
+    return get_display(text, base_dir="L")
+
+
+def displayable(text: str) -> str:
+    """Make text drawable: RTL runs in visual order, and characters the font cannot draw replaced by a
+    visible `[U+XXXX]`, so nothing silently disappears.
+
+    Characters beyond the Basic Multilingual Plane are always replaced: reportlab writes a broken
+    ToUnicode entry for them, which PDF readers reject.  Line breaks and tabs pass through.
+    """
+    text = visual_order(text)
+    covered = _covered()
+    if all((ord(ch) in covered and ord(ch) <= 0xFFFF) or ch in "\n\t" for ch in text):
+        return text
+    return "".join(ch if (ord(ch) in covered and ord(ch) <= 0xFFFF) or ch in "\n\t" else f"[U+{ord(ch):04X}]"
+                   for ch in text)

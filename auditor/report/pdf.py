@@ -53,6 +53,7 @@ from auditor.i18n import (
 from auditor.models import Audit, CheckResult, Language, RoadmapItem
 from auditor.report.charts import area_bars, fit_label, gauge
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, Heading, make_toc, numbered_canvas, today
+from auditor.report.fonts import displayable
 from auditor.report.labels import t
 from auditor.report.options import Branding
 from auditor.report.styles import (
@@ -194,7 +195,7 @@ class _ReportBuilder:
         audit = self.audit
         msp = self.branding.msp_name or ""
         title = self.t("report_title")
-        header_left = " — ".join(x for x in (msp, audit.client_name, title) if x)
+        header_left = displayable(" — ".join(x for x in (msp, audit.client_name, title) if x))
         footer_left = f"{self.t('audit_id')} {audit.id} · {format_date(audit.collected_at.date(), self.lang)}"
         target = str(out) if isinstance(out, Path) else out
         doc = AuditDocTemplate(target, styles=self.s, header_left=header_left,
@@ -659,7 +660,7 @@ class _ReportBuilder:
     def _fit_cell(self, text: str, plain_limit: int) -> Any:
         """Short, markup-free strings go in as plain table text (fast); others as wrapped paragraphs."""
         if len(text) <= plain_limit and text.isprintable():
-            return text
+            return displayable(text)
         return Paragraph(esc(text), self.s.cell)
 
     def chunked(self, header: list[Any], body: list[list[Any]], widths: Sequence[float]) -> list[Flowable]:

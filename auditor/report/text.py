@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
+from auditor.report.fonts import displayable
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def esc(value: object) -> str:
-    """Escape a value for Paragraph markup: &, <, > and quotes become entities; control characters go."""
+    """Escape a value for Paragraph markup: &, <, > and quotes become entities; control characters go;
+    characters the font lacks are shown as `[U+XXXX]` (see `fonts.displayable`)."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub("", text)
+    text = displayable(_CONTROL.sub("", text))
     return escape(text, {'"': "&quot;", "'": "&#39;"}).replace("\n", "<br/>").replace("\r", "")
 
 
