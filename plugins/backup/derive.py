@@ -239,7 +239,8 @@ def derive_object(name: str, points: list[RestorePoint], repo_by_id: Mapping[str
                   copy_jobs: list[str], tests: list[RestoreTest], now: dt.datetime,
                   job_names: list[str]) -> ProtectedObject:
     """Copies, offsite and immutability of one machine, each with the sentence that justifies it."""
-    repos = [repo_by_id[r] for r in sorted({p.repository_id for p in points}) if r in repo_by_id]
+    repos = sorted((repo_by_id[r] for r in {p.repository_id for p in points} if r in repo_by_id),
+                   key=lambda r: (r.name.lower(), r.id))
     unknown_repos = sorted({p.repository_id for p in points if p.repository_id not in repo_by_id})
     copies = len(repos) + len(unknown_repos) + sum(1 for r in repos if r.capacity_tier)
     reasons = [f"restore points in {r.name}: {r.offsite_basis}" for r in repos if r.offsite]
@@ -272,7 +273,10 @@ def derive_object(name: str, points: list[RestorePoint], repo_by_id: Mapping[str
             immutable = None
             immutable_basis = "; ".join(f"{r.name}: {r.immutability_basis}" for r in repos)
         else:
-            immutable_basis = "; ".join(f"{r.name}: {r.immutability_basis}" for r in repos) or "unknown repository"
+            immutable_basis = "; ".join(
+                f"{r.name}: {r.immutability_basis}"
+                + (f", but no restore point is younger than {r.immutable_days} days" if r.immutable else "")
+                for r in repos) or "unknown repository"
     else:
         immutable, immutable_basis = None, "no restore point"
     last_test, test_basis = last_restore_test(name, tests)

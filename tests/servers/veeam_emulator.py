@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -195,7 +196,7 @@ class VeeamEmulator:
                  password: str = "emulator-password-Zq8!", token_lifetime: int = 900,
                  server_token_ttl: float | None = None, max_page_size: int = 1000,
                  throttle: dict[str, int] | None = None, failures: dict[str, tuple[int, str, str]] | None = None,
-                 retry_after: str = "0.05") -> None:
+                 retry_after: str = "0.05", latency: float = 0.0) -> None:
         self.estate = estate
         self.username = username
         self.password = password
@@ -205,6 +206,7 @@ class VeeamEmulator:
         self.throttle = dict(throttle or {})
         self.failures = dict(failures or {})
         self.retry_after = retry_after
+        self.latency = latency
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.expired_rejections = 0
@@ -226,6 +228,11 @@ class VeeamEmulator:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as two writes: without TCP_NODELAY, Nagle + delayed ACK cost 40 ms each.
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
 
@@ -243,7 +250,8 @@ class VeeamEmulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="veeam-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="veeam-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -276,7 +284,10 @@ class VeeamEmulator:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         with self._lock:
-            self.log.append((method, path, {k.lower(): v for k, v in handler.headers.items()}))
+            self.log.append((method, path + (f"?{parts.query}" if parts.query else ""),
+                             {k.lower(): v for k, v in handler.headers.items()}))
+        if self.latency:
+            time.sleep(self.latency)
         version = handler.headers.get("x-api-version")
         if not version:
             return self._error(handler, 400, "BadRequest", "The x-api-version header is required.")

@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
-from auditor.models import Exploitability, Severity, Status
 from auditor_plugins.backup.checks import CHECK_IDS, CHECKS, evaluate
 from auditor_plugins.backup.evidence import BackupEvidence, Job, ProtectedObject, Repository, RestorePoint
 from auditor_plugins.backup.sources import RecordedEvidenceSource
+
+from auditor.models import Exploitability, Severity, Status
 from tests.plugins.backup.helpers import NOW, ad, by_id, context, demo_observations, names, scanned
 
 DEMO = Path(__file__).resolve().parents[3] / "samples" / "demo-client" / "backup" / "veeam-evidence.json"
@@ -136,7 +136,8 @@ def test_no_inventory_servers_is_not_assessed() -> None:
 
 def test_all_servers_missing_fails_with_every_name() -> None:
     evidence = _evidence()
-    observations = [ad("DC1", "domain_controller"), ad("DC2", "domain_controller"), scanned("10.0.0.5", "lnx", "server")]
+    observations = [ad("DC1", "domain_controller"), ad("DC2", "domain_controller"),
+                    scanned("10.0.0.5", "lnx", "server")]
     results = by_id(evaluate(evidence, context(evidence, observations)))
     assert (results["backup.dc_without_backup"].status, names(results["backup.dc_without_backup"])) == \
         (Status.failed, ["DC1", "DC2"])
