@@ -53,6 +53,8 @@ from auditor_plugins.edr.normalise import Network, clean_ips, in_scope, role_fro
 from auditor_plugins.edr.sources import ConsoleRead, EdrFileError, EdrSource
 from pydantic import ValidationError
 
+from auditor.models import bound_text
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 
@@ -245,7 +247,7 @@ def _device(values: dict[str, str], path: str, line: int, product: str,
     def text(column: str) -> str:
         return values.get(column, "").strip()
 
-    name = text("name")
+    name = bound_text(text("name")).strip()
     if not name:
         raise EdrCsvError(path, line, "name", "the device name is empty")
     ips = _ips(values["ips"], path, line, "ips") if "ips" in values else ()

@@ -6,8 +6,9 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
-from auditor.http import RetryPolicy
 from auditor_plugins.edr.sources import DefenderSource, Pacer, SentinelOneSource
+
+from auditor.http import RetryPolicy
 from tests.servers.edr_emulators import DefenderEmulator, SentinelOneEmulator
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
