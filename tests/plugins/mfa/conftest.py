@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.plugin_api import CollectContext, ScopeGuard
 from auditor_plugins.mfa.settings import MfaSettings
+
+from auditor.plugin_api import CollectContext, ScopeGuard
 
 
 def make_context(tmp_path: Path, **settings: Any) -> CollectContext:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-from auditor.models import Status
-from auditor.pluginmanager import PluginRegistry
 from auditor_plugins.mfa.checks import CHECK_IDS, CHECKS, evaluate
 from auditor_plugins.mfa.evidence import (
     ConditionalAccessPolicy,
@@ -17,6 +14,9 @@ from auditor_plugins.mfa.evidence import (
     Microsoft365Evidence,
 )
 from auditor_plugins.mfa.settings import MfaParameters
+
+from auditor.models import Status
+from auditor.pluginmanager import PluginRegistry
 
 BG = "break.glass@firm.test"
 
@@ -42,7 +42,7 @@ def policy(name: str = "Require MFA", *, state: str = "enabled", users: tuple[st
 
 def m365(users: list[M365User], *, defaults: bool | None = False, policies: tuple[ConditionalAccessPolicy, ...] = (),
          ca_read: bool = True, path: str = "registration_report", roles: bool = True,
-         enforcement: Enforcement | None | str = "build") -> MfaEvidence:
+         enforcement: Enforcement | str | None = "build") -> MfaEvidence:
     if enforcement == "build":
         enforcement = Enforcement(security_defaults_enabled=defaults, conditional_access_read=ca_read,
                                   policies=policies,
@@ -114,7 +114,7 @@ def test_break_glass_not_counted_without_listing_it_is() -> None:
 
 
 def test_admin_without_mfa_fails_critical_and_break_glass_admin_is_excluded() -> None:
-    users = tenant_70() + [user("boss", registered=False, admin=True), user("it", admin=True)]
+    users = [*tenant_70(), user("boss", registered=False, admin=True), user("it", admin=True)]
     r = results(m365(users), bg=(BG,))["mfa.admin_registration"]
     assert r.status is Status.failed
     assert names(r) == ["boss@firm.test"]
@@ -206,7 +206,8 @@ def test_break_glass_reported_as_information() -> None:
     evidence = m365(tenant_70(), policies=(policy(exclude=("id-bg",), exclude_upn=(BG,)),))
     r = results(evidence, bg=(BG, "missing@firm.test"))["mfa.break_glass"]
     assert r.status is Status.passed
-    assert "break.glass@firm.test (Microsoft 365: enabled, administrator, no MFA method, excluded from CA)" in r.measured
+    expected = "break.glass@firm.test (Microsoft 365: enabled, administrator, no MFA method, excluded from CA)"
+    assert expected in r.measured
     assert "not found: missing@firm.test" in r.measured
     r = results(evidence)["mfa.break_glass"]
     assert r.status is Status.passed and r.measured == "none listed"

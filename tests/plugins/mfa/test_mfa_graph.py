@@ -7,15 +7,15 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
 import auditor_plugins.mfa as plugin
-from auditor.errors import CredentialsMissing
-from auditor.models import Status
+import pytest
 from auditor_plugins.mfa.checks import evaluate
 from auditor_plugins.mfa.errors import MfaAuthError, MfaPermissionError
 from auditor_plugins.mfa.evidence import MfaEvidence
 from auditor_plugins.mfa.settings import MfaParameters
+
+from auditor.errors import CredentialsMissing
+from auditor.models import Status
 from tests.plugins.mfa.conftest import make_context
 from tests.servers.graph_emulator import ALL_PERMISSIONS, Fault, GraphEmulator, GraphTenant, ca_policy, compose_users
 
@@ -175,7 +175,7 @@ def test_bad_secret_is_a_clear_auth_error(graph_emulator, tmp_path, monkeypatch)
 
 def test_no_secret_configured_skips(tmp_path) -> None:
     context = make_context(tmp_path, tenant_id="t", client_id="c")
-    with pytest.raises(CredentialsMissing, match="plugins.mfa.client_secret is not set"):
+    with pytest.raises(CredentialsMissing, match=r"plugins\.mfa\.client_secret is not set"):
         plugin.auditor_collect(context=context)
 
 
@@ -228,7 +228,7 @@ break_glass_accounts = ["member-reg-00000@contoso.test"]
 """, encoding="utf-8")
     registry = PluginRegistry.build()
     profile = load_profile(profile_path, registry)
-    audit, bundle, files = run_audit(profile, registry)
+    audit, _bundle, files = run_audit(profile, registry)
     run = next(r for r in audit.runs if r.plugin == "mfa")
     assert run.status.value == "ok", run.reason
     secret = emu.tenant.client_secret.encode()
