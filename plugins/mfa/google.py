@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import requests
 from auditor_plugins.mfa.errors import MfaAuthError, MfaProtocolError, MfaSourceError
 from auditor_plugins.mfa.evidence import GoogleUser, GoogleWorkspaceEvidence
 from auditor_plugins.mfa.jwtsign import JwtSigningError, sign_rs256
@@ -24,6 +25,24 @@ from auditor.secrets import REDACTOR
 
 DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
 USERS_PATH = "/admin/directory/v1/users"
+
+
+def _string_error_codes(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """Response hook: Google's error envelope has an integer `error.code`; use its string `status` instead.
+
+    Works around `auditor.http.vendor_message`, which returns `error.code` as is and then concatenates it
+    into a string (TypeError on every Google error).  Remove once the core stringifies the code.
+    """
+    if response.status_code != 200 and "json" in response.headers.get("Content-Type", ""):
+        try:
+            body = response.json()
+        except ValueError:
+            return response
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and not isinstance(error.get("code"), str | None):
+            error["code"] = str(error.get("status") or error["code"])
+            response._content = json.dumps(body).encode()
+    return response
 
 
 def google_permission_hint(path: str, code: str | None) -> str | None:
@@ -85,8 +104,11 @@ class GoogleDirectorySource(GoogleWorkspaceSource):
 
         auth = AssertionToken(token_url, {}, name="Google OAuth token endpoint", verify=settings.verify_tls,
                               form_factory=form)
+        session = requests.Session()
+        session.hooks["response"].append(_string_error_codes)
         self.client = ApiClient(
             settings.google_base_url, name="Google Directory API", auth=auth, verify=settings.verify_tls,
+            session=session,
             timeout=min(settings.timeout_seconds, 120.0),
             retry=RetryPolicy(attempts=settings.retry_attempts, backoff_seconds=settings.retry_backoff_seconds,
                               sleep=sleep),
