@@ -263,6 +263,10 @@ def _translate(exc: ApiError, username: str) -> VeeamError:
     if isinstance(exc, ApiPermissionError):
         return VeeamPermissionError(f"{message} (the account needs at least the Backup Viewer role)")
     if isinstance(exc, ApiThrottled | ApiUnavailable):
+        if "SSLError" in message:
+            message += (" (the server's TLS certificate is not trusted: B&R uses a self-signed certificate by "
+                        "default; give its CA file in plugins.backup.ca_bundle, or verify_tls = false on a trusted "
+                        "network)")
         return VeeamUnavailable(message)
     if isinstance(exc, ApiProtocolError):
         return VeeamProtocolError(message)

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import secrets
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -196,7 +197,8 @@ class VeeamEmulator:
                  password: str = "emulator-password-Zq8!", token_lifetime: int = 900,
                  server_token_ttl: float | None = None, max_page_size: int = 1000,
                  throttle: dict[str, int] | None = None, failures: dict[str, tuple[int, str, str]] | None = None,
-                 retry_after: str = "0.05", latency: float = 0.0) -> None:
+                 retry_after: str = "0.05", latency: float = 0.0,
+                 tls: tuple[str, str] | None = None) -> None:
         self.estate = estate
         self.username = username
         self.password = password
@@ -207,6 +209,8 @@ class VeeamEmulator:
         self.failures = dict(failures or {})
         self.retry_after = retry_after
         self.latency = latency
+        #: (certificate file, key file): serve HTTPS, as a real B&R server does on port 9419.
+        self.tls = tls
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.expired_rejections = 0
@@ -220,7 +224,7 @@ class VeeamEmulator:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def start(self) -> VeeamEmulator:
         emulator = self
@@ -250,6 +254,10 @@ class VeeamEmulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="veeam-emulator", daemon=True)
         self._thread.start()
@@ -383,6 +391,28 @@ class VeeamEmulator:
             if session_id in estate.task_sessions:
                 return self._page(handler, estate.task_sessions[session_id], query)
         return self._error(handler, 404, "NotFound", f"The resource {path} was not found.")
+
+
+@pytest.fixture(scope="session")
+def veeam_tls_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (certificate file, key file), like B&R's default one.
+
+    Made with the openssl command line (Debian's openssl package); skipped where it is missing.
+    """
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("veeam-tls")
+    cert_file, key_file = folder / "vbr.pem", folder / "vbr.key"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key_file), "-out", str(cert_file), "-days", "30",
+                    "-subj", "/CN=Veeam Backup Server Certificate", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:TRUE"],
+                   check=True, capture_output=True, timeout=60)
+    return str(cert_file), str(key_file)
 
 
 @pytest.fixture

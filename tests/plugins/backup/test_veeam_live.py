@@ -217,3 +217,13 @@ def test_rich_estate_derivations(veeam_emulator) -> None:  # type: ignore[no-unt
     assert names(results["backup.no_immutable_copy"]) == ["SRV-B", "SRV-D"]
     assert names(results["backup.repository_nearly_full"]) == ["HR-01"]
     assert names(results["backup.rpo_exceeded"]) == ["SRV-D"]
+
+
+def test_https_with_the_servers_ca_bundle_and_untrusted_certificate(veeam_emulator, veeam_tls_certificate
+                                                                    ) -> None:  # type: ignore[no-untyped-def]
+    emulator = veeam_emulator(demo_estate(), tls=veeam_tls_certificate)
+    assert emulator.url.startswith("https://127.0.0.1:")
+    evidence = source(emulator, verify=veeam_tls_certificate[0]).collect()
+    assert len(evidence.objects) == 4
+    with pytest.raises(VeeamUnavailable, match=r"SSLError.*plugins\.backup\.ca_bundle"):
+        source(emulator, retry=RetryPolicy(attempts=1)).collect()
