@@ -212,6 +212,11 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _fmt_fr(value: float) -> str:
+    """French decimal comma ("71,1")."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _account(name: str, detail: str) -> AffectedAsset:
     return AffectedAsset(name=name, kind="account", detail=detail)
 
@@ -295,8 +300,8 @@ def _member_registration(ctx: _Ctx) -> CheckResult:
     reason = _t(
         f"{registered} of {total} enabled member accounts are registered for MFA ({_fmt(coverage)} %), target "
         f"{_fmt(target)} %. " + "; ".join(notes_en) + ".",
-        f"{registered} comptes membres actifs sur {total} sont inscrits à la MFA ({_fmt(coverage)} %), objectif "
-        f"{_fmt(target)} %. " + " ; ".join(notes_fr) + ".",
+        f"{registered} comptes membres actifs sur {total} sont inscrits à la MFA ({_fmt_fr(coverage)} %), objectif "
+        f"{_fmt_fr(target)} %. " + " ; ".join(notes_fr) + ".",
     )
     if coverage >= target:
         return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, reason=reason)
@@ -341,7 +346,7 @@ def _admin_registration(ctx: _Ctx) -> CheckResult:
             check_id=cid, status=Status.failed, measured=measured, threshold=100.0, affected=_sorted(missing),
             reason=_t(f"{len(missing)} of {admins} administrator accounts have no MFA method registered"
                       + (f"; also: {'; '.join(unknown_en)}" if unknown_en else "") + ".",
-                      f"{len(missing)} comptes administrateurs sur {admins} n'ont aucune méthode MFA inscrite"
+                      f"Comptes administrateurs sans aucune méthode MFA inscrite : {len(missing)} sur {admins}"
                       + (f" ; par ailleurs : {' ; '.join(unknown_fr)}" if unknown_fr else "") + "."))
     if unknown_en:
         return _not_assessed(cid, "Administrators could not be identified: " + "; ".join(unknown_en) + ".",
@@ -429,7 +434,7 @@ def _enforcement(ctx: _Ctx) -> CheckResult:
                 fail_en.append(f"Microsoft 365: security defaults are off and no enabled Conditional Access policy "
                                f"requires MFA for all users and all apps{lic}")
                 fail_fr.append(f"Microsoft 365 : les paramètres de sécurité par défaut sont désactivés et aucune "
-                               f"stratégie d'accès conditionnelle active n'impose la MFA à tous les utilisateurs et "
+                               f"stratégie d'accès conditionnel active n'impose la MFA à tous les utilisateurs et "
                                f"à toutes les applications{lic_fr}")
     gw = ctx.evidence.google_workspace
     if gw is not None:
@@ -510,7 +515,8 @@ def _guests(ctx: _Ctx) -> CheckResult:
     reason = _t(f"{len(guests) - len(uncovered)} of {len(guests)} enabled guests are registered for MFA or covered by "
                 f"a Conditional Access policy requiring it ({_fmt(coverage)} %, target {_fmt(target)} %).",
                 f"{len(guests) - len(uncovered)} invités actifs sur {len(guests)} sont inscrits à la MFA ou couverts "
-                f"par une stratégie d'accès conditionnel qui l'exige ({_fmt(coverage)} %, objectif {_fmt(target)} %).")
+                f"par une stratégie d'accès conditionnel qui l'exige ({_fmt_fr(coverage)} %, objectif "
+                f"{_fmt_fr(target)} %).")
     if coverage >= target:
         return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, reason=reason)
     affected = _sorted(_account(u.upn, "Microsoft 365 guest; no MFA") for u in uncovered)
