@@ -129,6 +129,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "assets_in_scope": ("Assets", "Éléments"),
     "month_view": ("Month by month", "Mois par mois"),
     "month": ("Month", "Mois"),
+    "month_range": ("{first} to {last}", "De {first} à {last}"),
     "hours_planned": ("Hours planned", "Heures prévues"),
     "capacity": ("Contract hours", "Heures du contrat"),
     "cumulative_price": ("Cumulative price", "Prix cumulé"),

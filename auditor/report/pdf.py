@@ -20,6 +20,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -71,13 +72,17 @@ from auditor.report.styles import (
 )
 from auditor.report.text import esc, shorten
 from auditor.report.view import AuditView, display_status
+from auditor.roadmap import month_end
 
 log = logging.getLogger(__name__)
 
 #: Affected assets shown under a finding in the body; the rest go to the appendix.
 BODY_ASSET_LIMIT = 12
+#: Months shown one by one in the month-by-month view; later months are summarised in one row.
+MONTHS_IN_DETAIL = 12
 #: Rows per table chunk in long appendix tables (smaller tables lay out much faster than one huge table).
-APPENDIX_CHUNK = 80
+APPENDIX_CHUNK = 60
+APPENDIX_FIRST_CHUNK = 15
 
 
 def render_report_pdf(
@@ -532,23 +537,34 @@ class _ReportBuilder:
         return self.table(rows, widths, extra=[("ALIGN", (2, 1), (3, -1), "RIGHT")])
 
     def month_view(self) -> list[Flowable]:
+        """The first months one by one, then the remaining months in one row, so a very long plan stays a
+        short table."""
         s, lang, roadmap = self.s, self.lang, self.audit.roadmap
-        months = self.view.months()
-        if not months:
+        plan = self.view.month_plan()
+        if not plan:
             return []
         story: list[Flowable] = [CondPageBreak(60 * mm), self.heading(self.t("month_view"), 1)]
         rows: list[list[Any]] = [[self.hcell(self.t("month")), self.hcell(self.t("items")),
                                   self.hcell(self.t("hours_planned")), self.hcell(self.t("cumulative_price"))]]
         cumulative = 0.0
-        from auditor.roadmap import month_end
-
-        for month, items in months:
-            cumulative += sum(i.price for i in items)
-            hours = sum(i.effort_hours for i in items)
-            names = "<br/>".join(f"{esc(i.id)} — {esc(shorten(i.title.get(lang), 70))}" for i in items) or "–"
+        detailed, rest = plan[:MONTHS_IN_DETAIL], plan[MONTHS_IN_DETAIL:]
+        for month, work in detailed:
+            cumulative += sum(hours for _, hours in work) * roadmap.hourly_rate
+            names = "<br/>".join(f"{esc(i.id)} — {esc(shorten(i.title.get(lang), 64))}" for i, _ in work)
             rows.append([self.cell(format_month(month_end(roadmap.start_date, month), lang), bold=True),
                          self.pm(names, s.cell),
-                         f"{format_hours(hours, lang)} / {format_hours(roadmap.monthly_hours, lang)}",
+                         f"{format_hours(sum(h for _, h in work), lang)} / {format_hours(roadmap.monthly_hours, lang)}",
+                         self.money(cumulative)])
+        if rest:
+            hours = sum(h for _, work in rest for _, h in work)
+            cumulative += hours * roadmap.hourly_rate
+            items = list(dict.fromkeys(i for _, work in rest for i, _ in work))
+            names = "<br/>".join(f"{esc(i.id)} — {esc(shorten(i.title.get(lang), 64))}" for i in items[:10])
+            if len(items) > 10:
+                names += f"<br/>… (+{len(items) - 10})"
+            period = self.t("month_range", first=format_month(month_end(roadmap.start_date, rest[0][0]), lang),
+                            last=format_month(month_end(roadmap.start_date, rest[-1][0]), lang))
+            rows.append([self.cell(period, bold=True), self.pm(names, s.cell), format_hours(hours, lang),
                          self.money(cumulative)])
         story.append(self.table(rows, [30 * mm, CONTENT_WIDTH - 94 * mm, 32 * mm, 32 * mm],
                                 extra=[("ALIGN", (2, 1), (3, -1), "RIGHT")]))
@@ -644,30 +660,40 @@ class _ReportBuilder:
                 title = check.title.get(lang) if check else check_id
                 story.append(self.heading(f"{ref} {title} ({len(result.affected)})", 2, toc=False))
                 header = [self.hcell(self.t("name")), self.hcell(self.t("kind")), self.hcell(self.t("detail"))]
-                body = [[self._fit_cell(a.name, 48), a.kind, self._fit_cell(a.detail, 70)] for a in result.affected]
-                story += self.chunked(header, body, [CONTENT_WIDTH * 0.4, 18 * mm, CONTENT_WIDTH * 0.6 - 18 * mm])
+                widths = [CONTENT_WIDTH * 0.4, 18 * mm, CONTENT_WIDTH * 0.6 - 18 * mm]
+                body = [[self._fit_cell(a.name, widths[0]), a.kind, self._fit_cell(a.detail, widths[2])]
+                        for a in result.affected]
+                story += self.chunked(header, body, widths)
         story.append(self.heading(f"B. {self.t('appendix_inventory')}", 1))
         if not self.audit.inventory:
             story.append(self.p(self.t("no_inventory")))
             return story
         header = [self.hcell(self.t("name")), self.hcell(self.t("ips")), self.hcell(self.t("role")),
                   self.hcell(self.t("os")), self.hcell(self.t("sources"))]
-        body = [[self._fit_cell(a.name, 28), self._fit_cell(", ".join(a.ips), 30), a.role,
-                 self._fit_cell(a.os, 34), self._fit_cell(", ".join(a.sources), 24)] for a in self.audit.inventory]
-        story += self.chunked(header, body, [40 * mm, 34 * mm, 26 * mm, 44 * mm, CONTENT_WIDTH - 144 * mm])
+        widths = [36 * mm, 28 * mm, 22 * mm, 52 * mm, CONTENT_WIDTH - 138 * mm]
+        body = [[self._fit_cell(a.name, widths[0]), self._fit_cell(", ".join(a.ips), widths[1]),
+                 self._fit_cell(a.role, widths[2]), self._fit_cell(a.os, widths[3]),
+                 self._fit_cell(", ".join(a.sources), widths[4])] for a in self.audit.inventory]
+        story += self.chunked(header, body, widths)
         return story
 
-    def _fit_cell(self, text: str, plain_limit: int) -> Any:
-        """Short, markup-free strings go in as plain table text (fast); others as wrapped paragraphs."""
-        if len(text) <= plain_limit and text.isprintable():
-            return displayable(text)
+    def _fit_cell(self, text: str, width: float) -> Any:
+        """Strings that fit the column go in as plain table text (fast); others as wrapped paragraphs."""
+        if text.isprintable():
+            shown = displayable(text)
+            if stringWidth(shown, self.s.fonts.regular, 8) <= width - 9:
+                return shown
         return Paragraph(esc(text), self.s.cell)
 
     def chunked(self, header: list[Any], body: list[list[Any]], widths: Sequence[float]) -> list[Flowable]:
+        """Long tables as a short first chunk (so it stays with its heading on the current page) followed
+        by larger chunks; many small tables lay out far faster than one table of thousands of rows."""
         out: list[Flowable] = []
-        for start in range(0, len(body), APPENDIX_CHUNK):
-            chunk = body[start:start + APPENDIX_CHUNK]
-            out.append(self.table([header, *chunk], widths))
+        start = 0
+        while start < len(body):
+            size = APPENDIX_FIRST_CHUNK if start == 0 else APPENDIX_CHUNK
+            out.append(self.table([header, *body[start:start + size]], widths))
+            start += size
         return out
 
 

@@ -92,14 +92,25 @@ class AuditView:
         order = sorted(p for p in groups if p != 0) + ([0] if 0 in groups else [])
         return [(p, groups[p]) for p in order]
 
-    def months(self) -> list[tuple[int, list[RoadmapItem]]]:
-        by_month: dict[int, list[RoadmapItem]] = {}
+    def month_plan(self) -> list[tuple[int, list[tuple[RoadmapItem, float]]]]:
+        """Work month by month: the contract's monthly hours filled with the planned items in roadmap order,
+        so an item larger than a month appears in every month it is worked on (the roadmap's target month
+        is the month it finishes, computed the same way)."""
+        capacity = self.audit.roadmap.monthly_hours
+        months: dict[int, list[tuple[RoadmapItem, float]]] = {}
+        start = 0.0
         for item in self.planned_items():
-            if item.target_month is not None:
-                by_month.setdefault(item.target_month, []).append(item)
-        if not by_month:
-            return []
-        return [(m, by_month.get(m, [])) for m in range(1, max(by_month) + 1)]
+            if item.target_month is None or item.effort_hours <= 0:
+                continue
+            end = start + item.effort_hours
+            month = int(start // capacity) + 1
+            while (month - 1) * capacity < end - 1e-9:
+                low, high = max(start, (month - 1) * capacity), min(end, month * capacity)
+                if high - low > 1e-9:
+                    months.setdefault(month, []).append((item, round(high - low, 2)))
+                month += 1
+            start = end
+        return sorted(months.items())
 
     def check_titles(self, check_ids: Iterable[str], lang: str) -> list[str]:
         out = []
