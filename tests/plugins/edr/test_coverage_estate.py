@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from auditor_plugins import edr
+from auditor_plugins.edr.config import EdrParameters, EdrSettings
+
 from auditor.inventory import reconcile
 from auditor.models import AssetObservation, Status
 from auditor.plugin_api import CollectContext, EvaluationContext, ScopeGuard
-from auditor_plugins import edr
-from auditor_plugins.edr.config import EdrParameters, EdrSettings
 from tests.plugins.edr.helpers import NOW
 from tests.servers.edr_emulators import (
     DefenderEstate,
@@ -151,7 +152,8 @@ def test_coverage_against_reconciled_inventory(defender_emulator, sentinelone_em
         ("LAP-008", "last seen 2026-10-11 (40 days ago); status Inactive")]
     assert names("edr.agents_outdated") == ["LAP-007"]
     assert results["edr.signatures_outdated"].status is Status.passed
-    assert [(a.name, a.detail) for a in results["edr.av_not_active"].affected] == [("WKS-002", "antivirus mode passive")]
+    assert [(a.name, a.detail) for a in results["edr.av_not_active"].affected] == [
+        ("WKS-002", "antivirus mode passive")]
     assert names("edr.detect_only") == ["SRV-APP01"]
     assert [(a.name, a.detail) for a in results["edr.active_threats"].affected] == [
         ("SRV-APP01", "1 unresolved threat(s)")]
