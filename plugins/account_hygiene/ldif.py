@@ -4,7 +4,8 @@ Clients who cannot give us live access sometimes can give us a dump (``ldapsearc
 The file is untrusted input: every problem becomes an :class:`LdifError` naming the file, the line and
 what was expected, never a traceback.  Entries are yielded one at a time, so a 100,000-object dump is
 read in bounded memory.  Supported: comments, folded lines, ``attr: value``, ``attr:: base64``, search
-references (``ref:``, skipped), ``version: 1``.  ``attr:< URL`` is refused: we never fetch what a file
+references (``ref:``) and ldapsearch's result records (``search:``/``result:``), both skipped,
+``version: 1``.  ``attr:< URL`` is refused: we never fetch what a file
 points to.
 """
 
@@ -37,9 +38,12 @@ def _logical_lines(lines: Iterable[str], origin: str) -> Iterator[tuple[int, str
     """Unfold continuation lines (a leading space continues the previous line); keep blank lines."""
     current: list[str] | None = None
     start = 0
+    in_comment = False
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
         if line.startswith(" "):
+            if in_comment:  # comments may be folded too (RFC 2849)
+                continue
             if current is None:
                 raise LdifError(origin, number, "continuation line (starting with a space) without a line to continue")
             current.append(line[1:])
@@ -48,7 +52,8 @@ def _logical_lines(lines: Iterable[str], origin: str) -> Iterator[tuple[int, str
             continue
         if current is not None:
             yield start, "".join(current)
-        if line.startswith("#"):
+        in_comment = line.startswith("#")
+        if in_comment:
             current = None
             continue
         current, start = [line], number
@@ -91,7 +96,7 @@ def parse_ldif(lines: Iterable[str], origin: str = "<ldif>") -> Iterator[Entry]:
             if key == "version" and not seen_any:
                 seen_any = True
                 continue
-            if key == "ref":  # a search continuation reference: not an entry
+            if key in ("ref", "search"):  # ldapsearch's search references and result records: not entries
                 skipping = True
                 continue
             if key != "dn":
