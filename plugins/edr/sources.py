@@ -148,7 +148,7 @@ def _defender_permission_hint(path: str, _code: str | None) -> str | None:
 
 
 class DefenderSource(EdrSource):
-    """Defender for Endpoint: `/api/machines`, `/api/deviceavinfo` and unresolved `/api/alerts`.
+    """Defender for Endpoint: `/api/machines`, `/api/deviceavinfo` and open (New, InProgress) `/api/alerts`.
 
     Paging: follow `@odata.nextLink` when present; otherwise keep advancing `$skip` while pages come back
     full (the machines API may omit the link).  An empty tenant answers 404 on `/api/machines`: that is
@@ -243,7 +243,9 @@ class DefenderSource(EdrSource):
             alerts: list[dict[str, Any]] | None = None
             if machines and self.read_alerts:
                 try:
-                    alerts = self._collection("/api/alerts", {"$filter": "status ne 'Resolved'"})
+                    # One documented `eq` filter per open status (New, InProgress) rather than `ne`.
+                    alerts = [alert for status in ("New", "InProgress")
+                              for alert in self._collection("/api/alerts", {"$filter": f"status eq '{status}'"})]
                 except ApiNotFound:
                     alerts = []
                 except ApiPermissionError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -342,8 +343,11 @@ class DefenderEmulator(_Base):
         if path == "/api/machines" and not items and estate.empty_404:
             return 404, {"error": {"code": "ResourceNotFound", "message": "No machines were found"}}, {}
         flt = query.get("$filter", [""])[0]
-        if flt == "status ne 'Resolved'":
-            items = [i for i in items if i.get("status") != "Resolved"]
+        if flt:
+            match = re.fullmatch(r"(\w+) eq '([^']*)'", flt)
+            if match is None:
+                return 400, {"error": {"code": "InvalidRequestBody", "message": f"unsupported $filter: {flt}"}}, {}
+            items = [i for i in items if str(i.get(match.group(1))) == match.group(2)]
         try:
             top = int(query.get("$top", ["10000"])[0])
             skip = int(query.get("$skip", ["0"])[0])

@@ -89,9 +89,12 @@ def test_unresolved_high_and_medium_alerts_count_as_threats(defender_emulator) -
         defender_alert("a3", "m01", "wks-001.corp.example", status="Resolved"),
         defender_alert("a4", "m02", "wks-002.corp.example", severity="Informational"),
     ]
-    read = defender_source(defender_emulator(estate)).read()
+    emulator = defender_emulator(estate)
+    read = defender_source(emulator).read()
     threats = {d.console_id: d.active_threats for d in read.devices}
     assert threats == {"m00": 2, "m01": 0, "m02": 0}
+    assert [c.query["$filter"] for c in emulator.api_calls("/api/alerts")] == [["status eq 'New'"],
+                                                                               ["status eq 'InProgress'"]]
 
 
 def test_vendor_field_mapping(defender_emulator) -> None:
