@@ -244,7 +244,12 @@ def derive_object(name: str, points: list[RestorePoint], repo_by_id: Mapping[str
     unknown_repos = sorted({p.repository_id for p in points if p.repository_id not in repo_by_id})
     copies = len(repos) + len(unknown_repos) + sum(1 for r in repos if r.capacity_tier)
     reasons = [f"restore points in {r.name}: {r.offsite_basis}" for r in repos if r.offsite]
-    reasons += [f"processed by backup copy job '{j}'" for j in copy_jobs]
+    for job_name in copy_jobs:
+        used = [repo_by_id[p.repository_id] for p in points
+                if p.job_name == job_name and p.repository_id in repo_by_id]
+        targets = sorted({f"{r.name} on {r.host_name or 'unknown host'}" for r in used})
+        reasons.append(f"processed by backup copy job '{job_name}'"
+                       + (f" (to {', '.join(targets)})" if targets else ""))
     hosts = {r.host_name.lower() for r in repos if r.host_name}
     if len(hosts) >= 2:
         reasons.append("copies in repositories on different hosts: " +

@@ -133,7 +133,7 @@ def _bool(value: bool | None, french: bool) -> str:
     return ("oui" if value else "non") if french else ("yes" if value else "no")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=rows, delimiter=st.sampled_from([",", ";", "\t"]), bom=st.booleans(), crlf=st.booleans(),
        zulu=st.booleans())
 def test_csv_round_trip(rows: list, delimiter: str, bom: bool, crlf: bool, zulu: bool) -> None:
@@ -165,14 +165,14 @@ def test_arbitrary_csv_text_is_parsed_or_refused_cleanly(text: str) -> None:
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(max_size=25), inner, max_size=6), max_leaves=20)
+                           | st.dictionaries(st.text(max_size=25), inner, max_size=6), max_leaves=10)
 asset_dicts = st.fixed_dictionaries({"asset": st.text(max_size=20) | st.integers()},
                                     optional={"last_successful_backup": json_values, "copies": json_values,
                                               "offsite": json_values, "immutable": json_values,
                                               "last_restore_test": json_values, "ips": json_values})
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(json_values, st.lists(asset_dicts, max_size=5),
                  st.fixed_dictionaries({"assets": st.lists(asset_dicts, max_size=5)})))
 def test_arbitrary_json_is_parsed_or_refused_cleanly(data: object) -> None:
