@@ -79,9 +79,9 @@ class _AnnexBuilder(_ReportBuilder):
             if phase == 0:
                 story.append(self.p(self.t("outside_contract_note"), s.small))
             story.append(self.annex_table(items))
-        story.append(self.heading(self.t("annex_acceptance"), 1))
-        story.append(self.p(self.t("annex_acceptance_text")))
-        story.append(self.signature_block())
+        # Acceptance terms and signatures stay on one page: a signature page must not stand alone.
+        story.append(KeepTogether([self.heading(self.t("annex_acceptance"), 1),
+                                   self.p(self.t("annex_acceptance_text")), *self.signature_block()]))
         canvas = numbered_canvas(lambda page, total: t("page_of", lang, page=page, total=total),
                                  s.fonts.regular, skip_first=False)
         doc.build(story, canvasmaker=canvas)
@@ -108,11 +108,11 @@ class _AnnexBuilder(_ReportBuilder):
             rows.append([cell, format_hours(item.effort_hours, lang), self.money(item.price),
                          self.cell(format_date(item.target_date, lang) if item.target_date else "–"),
                          self.pm(acceptance, s.tiny)])
-        widths = [70 * mm, 15 * mm, 21 * mm, 24 * mm]
+        widths = [62 * mm, 14 * mm, 21 * mm, 31 * mm]
         widths.append(CONTENT_WIDTH - sum(widths))
         return self.table(rows, widths, extra=[("ALIGN", (1, 1), (2, -1), "RIGHT")])
 
-    def signature_block(self) -> Flowable:
+    def signature_block(self) -> list[Flowable]:
         s = self.s
         msp = self.branding.msp_name or self.t("the_msp")
 
@@ -127,5 +127,5 @@ class _AnnexBuilder(_ReportBuilder):
         table.setStyle(TableStyle([("BOX", (0, 0), (0, 0), 0.6, RULE), ("BOX", (1, 0), (1, 0), 0.6, RULE),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 8),
                                    ("LINEABOVE", (0, 0), (-1, 0), 1.2, NAVY), ("TOPPADDING", (0, 0), (-1, -1), 6)]))
-        return KeepTogether([self.heading(self.t("signatures"), 1), table])
+        return [self.heading(self.t("signatures"), 1), table]
 

@@ -226,3 +226,34 @@ def test_summary_page_renders_to_an_image(report_fr: bytes, tmp_path) -> None:
     image = Image.open(next(tmp_path.glob("p-*.png"))).convert("RGB")
     colours = image.getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 50  # gauge, bars and text, not a blank page
+
+
+def test_month_plan_fills_the_contract_hours_in_roadmap_order() -> None:
+    from auditor.report.view import AuditView
+
+    audit = make_audit(hostile=False)
+    plan = AuditView(audit).month_plan()
+    capacity = audit.roadmap.monthly_hours
+    hours = [round(sum(h for _, h in work), 2) for _, work in plan]
+    assert all(h == capacity for h in hours[:-1]) and 0 < hours[-1] <= capacity
+    assert round(sum(hours), 2) == audit.roadmap.total_hours
+    last_month = {}
+    for month, work in plan:
+        for item, _ in work:
+            last_month[item.id] = month
+    assert last_month == {i.id: i.target_month for i in audit.roadmap.items if i.in_contract}
+
+
+def test_contract_annex_content_in_both_languages() -> None:
+    audit = make_audit()
+    text = " ".join(pdf_text(render(audit, lang="fr", annex=True)).split())  # table cells wrap
+    for expected in ("Annexe : plan d'amélioration de la sécurité", "Parties", "Alpes Infogérance",
+                     "Cabinet Durand & Associés", "10.20.0.0/24", "95,00 €", "31 décembre 2026",
+                     "Bureau à distance exposé sur Internet", "(open_ports.rdp_external)", "Réception",
+                     "Signatures", "Pour Alpes Infogérance", "Pour Cabinet Durand & Associés", "Nom et fonction :",
+                     "Page 1 sur"):
+        assert expected in text, expected
+    english = " ".join(pdf_text(render(audit, lang="en", annex=True)).split())
+    for expected in ("Annex: security improvement plan", "31 December 2026", "€3,363.00", "Acceptance",
+                     "For Alpes Infogérance", "Name and title:", "RM-close_rdp"):
+        assert expected in english, expected
