@@ -247,7 +247,7 @@ def derive_object(name: str, points: list[RestorePoint], repo_by_id: Mapping[str
     for job_name in copy_jobs:
         used = [repo_by_id[p.repository_id] for p in points
                 if p.job_name == job_name and p.repository_id in repo_by_id]
-        targets = sorted({f"{r.name} on {r.host_name or 'unknown host'}" for r in used})
+        targets = sorted({f"{r.name} on {r.host_name}" if r.host_name else f"{r.name} ({r.type})" for r in used})
         reasons.append(f"processed by backup copy job '{job_name}'"
                        + (f" (to {', '.join(targets)})" if targets else ""))
     hosts = {r.host_name.lower() for r in repos if r.host_name}

@@ -90,9 +90,11 @@ class EstateBuilder:
                 bucket["immutability"] = {"isEnabled": bucket_immutability[0], "daysCount": bucket_immutability[1]}
             raw["bucket"] = bucket
         self.estate.repositories.append(raw)
+        on_host = "repository" in raw  # object storage has no host
         self.estate.repository_states.append({
-            "id": repo_id, "name": name, "type": type, "description": "", "hostId": _id("host", host),
-            "hostName": host, "path": path, "capacityGB": capacity_gb, "freeGB": free_gb,
+            "id": repo_id, "name": name, "type": type, "description": "",
+            **({"hostId": _id("host", host), "hostName": host, "path": path} if on_host else {}),
+            "capacityGB": capacity_gb, "freeGB": free_gb,
             "usedSpaceGB": round(capacity_gb - free_gb, 1), "isOnline": True, "isOutOfDate": False,
         })
         return repo_id

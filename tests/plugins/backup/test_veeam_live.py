@@ -199,7 +199,7 @@ def test_rich_estate_derivations(veeam_emulator) -> None:  # type: ignore[no-unt
     a, b_, c, d = objects["SRV-A"], objects["SRV-B"], objects["SRV-C"], objects["SRV-D"]
     assert (a.copies, a.offsite, a.immutable) == (2, True, True)
     assert "object storage / cloud repository (WasabiCloud)" in a.offsite_basis
-    assert "processed by backup copy job 'Copy to Wasabi' (to Wasabi on unknown host)" in a.offsite_basis
+    assert "processed by backup copy job 'Copy to Wasabi' (to Wasabi (WasabiCloud))" in a.offsite_basis
     assert "makeRecentBackupsImmutableDays = 14" in a.immutable_basis
     assert "immutability.isEnabled = true, 30 days" in a.immutable_basis
     assert (b_.copies, b_.offsite, b_.immutable) == (2, True, False)
