@@ -21,6 +21,7 @@ from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -231,7 +232,8 @@ class _Builder:
         return Paragraph(esc(text), self.s.header_cell)
 
     def heading(self, text: str, level: int) -> Heading:
-        return Heading(esc(text), self.s.h1 if level == 0 else self.s.h2, level, text)
+        style = self.s.h1 if level == 0 else self.s.h2
+        return Heading(esc(text), ParagraphStyle(f"reaudit{level}", parent=style, spaceBefore=14), level, text)
 
     def num(self, value: float | None, digits: int = 1, signed: bool = False) -> str:
         if value is None:
@@ -329,7 +331,8 @@ class _Builder:
         areas = sorted({a for p in points for a in p.areas})
         story.append(trend_chart(points, areas, [area_title(a, self.lang) for a in areas],
                                  [self.short_date(p.collected_at.date()) for p in points],
-                                 font=self.s.fonts.regular, bold=self.s.fonts.bold, width=CONTENT_WIDTH))
+                                 overall_label=self.w("overall"), font=self.s.fonts.regular,
+                                 bold=self.s.fonts.bold, width=CONTENT_WIDTH))
         story.append(self.p(self.w("trend_note"), self.s.tiny))
         rows = [[self.hcell(self.w("date")), self.hcell(self.w("kind")), self.hcell(self.w("score")),
                  self.hcell(self.w("grade")), self.hcell(self.w("coverage").split(" (")[0]),
@@ -423,7 +426,7 @@ class _Builder:
                          self.cell(self.w(f"st_{item.status}"), bold=True, colour=ITEM_COLOURS[item.status]),
                          self.cell(target, colour=STATUS_COLOURS["fail"] if item.overdue else None),
                          self.cell(remaining)])
-        story.append(self.table(rows, [CONTENT_WIDTH * x for x in (0.42, 0.18, 0.16, 0.24)]))
+        story.append(self.table(rows, [CONTENT_WIDTH * x for x in (0.38, 0.22, 0.17, 0.23)]))
         return story
 
     def meeting(self) -> list[Flowable]:
@@ -468,7 +471,8 @@ def _ticks(count: int, most: int = 8) -> set[int]:
 
 
 def trend_chart(points: Sequence[Any], areas: Sequence[str], area_labels: Sequence[str], x_labels: Sequence[str],
-                *, font: str, bold: str, width: float, height: float = 72 * mm) -> Drawing:
+                *, font: str, bold: str, width: float, height: float = 72 * mm,
+                overall_label: str = "Overall score") -> Drawing:
     """Overall score (thick) and area scores (thin) per audit on a 0-100 scale; a gap where not assessed.
 
     Drawn by hand (like the report's area bars) so long localised legends and many audits lay out
@@ -519,15 +523,14 @@ def trend_chart(points: Sequence[Any], areas: Sequence[str], area_labels: Sequen
         if index in shown:
             drawing.add(String(x_of(index), bottom - 12, text, fontName=font, fontSize=7, fillColor=MUTED,
                                textAnchor="middle"))
-    entries = [("overall", NAVY, 2.6)] + [(lbl, AREA_COLOURS[i % len(AREA_COLOURS)], 1.0)
-                                          for i, lbl in enumerate(area_labels)]
+    entries = [(overall_label, NAVY, 2.6)] + [(lbl, AREA_COLOURS[i % len(AREA_COLOURS)], 1.0)
+                                              for i, lbl in enumerate(area_labels)]
     column = (right - left) / 3
     for index, (text, colour, stroke) in enumerate(entries):
         x = left + column * (index % 3)
         y = legend_height - 10 - 12 * (index // 3)
         drawing.add(Line(x, y + 3, x + 14, y + 3, strokeColor=colour, strokeWidth=stroke))
-        name = text if text != "overall" else "Score"
-        drawing.add(String(x + 18, y, name[:44], fontName=bold if text == "overall" else font, fontSize=7.5,
+        drawing.add(String(x + 18, y, text[:44], fontName=bold if index == 0 else font, fontSize=7.5,
                            fillColor=INK))
     return drawing
 
