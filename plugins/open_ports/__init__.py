@@ -68,7 +68,7 @@ def auditor_assets(evidence: BaseModel) -> list[AssetObservation]:
     scan = evidence.internal
     if scan is None:
         return observations
-    for host in scan.hosts_up():
+    for host in sorted(scan.hosts_up(), key=lambda h: h.sort_key()):
         devices = {p.service.devicetype.lower() for p in host.ports if p.service and p.service.devicetype}
         ostypes = sorted({p.service.ostype for p in host.open_ports() if p.service and p.service.ostype})
         observations.append(AssetObservation(

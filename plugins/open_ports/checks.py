@@ -127,6 +127,17 @@ def _unidentified(seen: ServiceSeen) -> bool:
     return service is None or service.name.lower() in _UNIDENTIFIED or service.method == "table"
 
 
+def service_names(seen: ServiceSeen) -> set[str]:
+    """Names an allow-list may use for a service: nmap's name, `ssl/<name>`, and `https` for TLS-wrapped HTTP."""
+    name = seen.service.name.lower()
+    names = {name}
+    if seen.service.tunnel:
+        names.add(f"{seen.service.tunnel.lower()}/{name}")
+        if name == "http":
+            names.add("https")
+    return names
+
+
 def _host_device_types(host: Host) -> set[str]:
     return {p.service.devicetype.lower() for p in host.ports if p.service and p.service.devicetype}
 
@@ -211,7 +222,7 @@ def allowed(entries: Iterable[AllowEntry], seen: ServiceSeen) -> AllowEntry | No
             continue
         if entry.ports and seen.port.port not in entry.ports:
             continue
-        if entry.services and seen.service.name.lower() not in {s.lower() for s in entry.services}:
+        if entry.services and not service_names(seen) & {s.lower() for s in entry.services}:
             continue
         if entry.hosts and not any(_host_matches(pattern, seen.host) for pattern in entry.hosts):
             continue
@@ -593,7 +604,7 @@ def _evaluate_unexpected(
     findings = [
         seen for seen, key, entry in entries
         if key is None and entry is None
-        and not (spec.scope == "internal" and seen.service.name.lower() in default_allowed)
+        and not (spec.scope == "internal" and service_names(seen) & default_allowed)
     ]
     if findings:
         return CheckResult(

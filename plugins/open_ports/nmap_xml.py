@@ -88,7 +88,7 @@ def _parse_document(data: bytes, origin: str) -> Element:
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         message = str(exc).split(":", 1)[0]
-        if message == "no element found":
+        if message in ("no element found", "unclosed token"):
             message = "the XML ends too early (the scan was interrupted or the file is truncated)"
         raise NmapXmlError(origin, f"malformed XML: {message}", line) from None
     except (DefusedXmlException, ValueError) as exc:

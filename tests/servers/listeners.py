@@ -124,6 +124,8 @@ class Listener:
     host: str
     spec: ServiceSpec
     sock: socket.socket
+    #: Connections accepted (TCP) or datagrams received (UDP): lets a test prove nothing was scanned.
+    contacts: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -153,6 +155,7 @@ class Listener:
                 continue
             except OSError:
                 return
+            self.contacts += 1
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
@@ -186,6 +189,7 @@ class Listener:
                 continue
             except OSError:
                 return
+            self.contacts += 1
             if ipaddress.ip_address(peer[0]) not in LOOPBACK:  # never answer anything off loopback
                 continue
             reply = next((r for prefix, r in self.spec.replies if data.startswith(prefix)), None)
