@@ -207,22 +207,34 @@ class VeeamRestSource(BackupSource):
         except VeeamError as exc:
             if not isinstance(exc.__cause__, ApiNotFound):
                 raise
-        jobs = [derive.normalise_job(raw) for raw in self._all("jobs")]
+        try:
+            jobs = [derive.normalise_job(raw) for raw in self._all("jobs")]
+        except (ValueError, ValidationError) as exc:
+            raise VeeamProtocolError(f"Veeam B&R {self.base_url}: /api/v1/jobs/states answered a job that is not "
+                                     f"in the documented shape ({_first_problem(exc)})") from exc
         backups = {str(b.get("id")): b for b in self._all("backups")}
         object_names = [str(o.get("name")) for o in self._all("objects") if o.get("name")]
         generation, points = self.restore_points()
         states = {str(s.get("id")): s for s in self._all("repository_states")}
-        repositories = [derive.repository_from_api(raw, states.get(str(raw.get("id"))))
-                        for raw in self._all("repositories")]
-        by_id = {r.id: r for r in repositories}
-        repositories += [derive.scale_out_from_api(raw, by_id, states.get(str(raw.get("id"))))
-                         for raw in self._optional("scale_out")]
+        try:
+            repositories = [derive.repository_from_api(raw, states.get(str(raw.get("id"))))
+                            for raw in self._all("repositories")]
+            by_id = {r.id: r for r in repositories}
+            repositories += [derive.scale_out_from_api(raw, by_id, states.get(str(raw.get("id"))))
+                             for raw in self._optional("scale_out")]
+        except (ValueError, ValidationError) as exc:
+            raise VeeamProtocolError(f"Veeam B&R {self.base_url}: a repository is not in the documented shape "
+                                     f"({_first_problem(exc)})") from exc
         tests = self._restore_tests()
         now = self.clock()
-        objects, jobs_filled = derive.build_objects(
-            object_names=object_names, restore_points=points, backups=backups, jobs=jobs,
-            repositories=repositories, tests=tests, now=now,
-        )
+        try:
+            objects, jobs_filled = derive.build_objects(
+                object_names=object_names, restore_points=points, backups=backups, jobs=jobs,
+                repositories=repositories, tests=tests, now=now,
+            )
+        except (ValueError, ValidationError) as exc:
+            raise VeeamProtocolError(f"Veeam B&R {self.base_url}: a restore point is not in the documented "
+                                     f"shape ({_first_problem(exc)})") from exc
         return BackupEvidence(
             provider="veeam",
             product="Veeam Backup & Replication",
@@ -240,7 +252,7 @@ class VeeamRestSource(BackupSource):
 
     def _restore_tests(self) -> list[RestoreTest]:
         tests = []
-        for raw in self._all("sessions"):
+        for raw in self._all("sessions", {"typeFilter": "SureBackup"}):
             if "surebackup" not in str(raw.get("sessionType") or "").lower():
                 continue
             if not (raw.get("endTime") or raw.get("creationTime")):
@@ -252,8 +264,19 @@ class VeeamRestSource(BackupSource):
                 if not isinstance(exc.__cause__, ApiNotFound):
                     raise
                 objects = []
-            tests.append(derive.restore_test_from_session(raw, objects))
+            try:
+                tests.append(derive.restore_test_from_session(raw, objects))
+            except (ValueError, ValidationError) as exc:
+                raise VeeamProtocolError(f"Veeam B&R {self.base_url}: SureBackup session '{str(raw.get('name'))[:80]}'"
+                                         f" is not in the documented shape ({_first_problem(exc)})") from exc
         return tests
+
+
+def _first_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc)[:200]
 
 
 def _translate(exc: ApiError, username: str) -> VeeamError:

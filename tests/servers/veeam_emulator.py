@@ -381,6 +381,9 @@ class VeeamEmulator:
             "/api/v1/backupInfrastructure/repositories/states": estate.repository_states,
             "/api/v1/sessions": estate.sessions,
         }
+        if path == "/api/v1/sessions" and "typeFilter" in query:
+            return self._page(handler, [x for x in estate.sessions if x.get("sessionType") == query["typeFilter"]],
+                              query)
         if path in simple:
             return self._page(handler, simple[path], query)
         if path == "/api/v1/backupInfrastructure/scaleOutRepositories" and estate.scale_out is not None:

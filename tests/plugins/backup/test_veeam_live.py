@@ -13,6 +13,7 @@ from auditor_plugins.backup.sources import (
     VeeamAuthError,
     VeeamError,
     VeeamPermissionError,
+    VeeamProtocolError,
     VeeamRestSource,
     VeeamUnavailable,
 )
@@ -227,3 +228,12 @@ def test_https_with_the_servers_ca_bundle_and_untrusted_certificate(veeam_emulat
     assert len(evidence.objects) == 4
     with pytest.raises(VeeamUnavailable, match=r"SSLError.*plugins\.backup\.ca_bundle"):
         source(emulator, retry=RetryPolicy(attempts=1)).collect()
+
+
+def test_malformed_api_values_are_a_protocol_error_not_a_crash(veeam_emulator) -> None:  # type: ignore[no-untyped-def]
+    estate = demo_estate()
+    estate.restore_points[3]["creationTime"] = "yesterday"
+    emulator = veeam_emulator(estate)
+    with pytest.raises(VeeamProtocolError, match=r"a restore point is not in the documented shape .*yesterday"):
+        source(emulator).collect()
+    assert any("typeFilter=SureBackup" in path for _, path, _ in emulator.log)
