@@ -308,3 +308,35 @@ def test_bad_store_url_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open or upgrade store") as error:
         Store("postgresql+psycopg://nobody:s3cr3t-pw@127.0.0.1:1/none")
     assert "s3cr3t-pw" not in str(error.value)
+
+
+def test_cli_history_diff_export_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    db = str(tmp_path / "cli.sqlite")
+    Store(db).save_many([audit_a(), audit_b(), audit_c()])
+    assert main(["history", "acme", "--db", db, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(e["id"], e["score"], e["grade"], e["coverage"]) for e in listed] == [
+        ("acme-a", 4.8, "F", 85.7), ("acme-b", 54.2, "D", 85.7), ("acme-c", 74.4, "D", 100.0)]
+    assert main(["history", "--db", db, "acme"]) == 0
+    assert "acme-b" in capsys.readouterr().out
+    assert main(["diff", "acme-a", "acme-b", "--db", db, "--json", "--lang", "fr"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["counts"] == {"resolved": 5, "regressed": 2, "new": 2, "persisting": 1, "accepted": 0,
+                              "unverified": 1}
+    assert diff["scores"]["baseline_scope"] == 84.1 and diff["summary"][0].startswith("Score global : 4,8")
+    pdf = tmp_path / "reaudit.pdf"
+    assert main(["diff", "acme-c", "--db", db, "--pdf", str(pdf)]) == 0
+    out = capsys.readouterr().out
+    assert "acme-b → acme-c" in out and pdf.stat().st_size > 5000
+    export = tmp_path / "acme.json"
+    assert main(["history", "export", "acme", "--out", str(export), "--db", db]) == 0
+    other = str(tmp_path / "other.sqlite")
+    assert main(["history", "import", str(export), "--db", other]) == 0
+    assert [e.id for e in Store(other).history("acme")] == ["acme-a", "acme-b", "acme-c"]
+    capsys.readouterr()
+    assert main(["diff", "acme-a", "--db", db]) == 2
+    assert "first audit of client 'acme'" in capsys.readouterr().err
+    assert main(["history", "nobody", "--db", db]) == 2
+    assert main(["diff", "a", "b", "c", "--db", db]) == 2
