@@ -362,7 +362,12 @@ def _coverage_checks(evidence: BackupEvidence, inventory: Iterable[Asset], machi
             detail = (f"configured in {', '.join(sorted({j for o in view.objects for j in o.jobs})) or 'a job'} "
                       "but no restore point" if view else "no restore point in the backup console")
             affected.append(AffectedAsset(name=asset.name, kind="host", detail=f"{detail}; seen by {seen}"))
-        results.append(_coverage(check_id, affected, len(machines), 0))
+        result = _coverage(check_id, affected, len(machines), 0)
+        if check_id == "backup.dc_without_backup" and result.status is Status.partial:
+            # Any domain controller without a backup is a failure, not a share: it is what ransomware
+            # destroys first, and a failed critical check caps the audit's grade.
+            result = result.model_copy(update={"status": Status.failed, "score_share": None})
+        results.append(result)
     return results
 
 

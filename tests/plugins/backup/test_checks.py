@@ -38,7 +38,7 @@ def test_demo_estate_exact_findings(demo: BackupEvidence) -> None:
     results = by_id(evaluate(demo, context(demo)))
     assert set(results) == set(CHECK_IDS)
     dc = results["backup.dc_without_backup"]
-    assert (dc.status, dc.score_share, names(dc)) == (Status.partial, 0.5, ["DC02"])
+    assert (dc.status, dc.score_share, names(dc), dc.measured) == (Status.failed, None, ["DC02"], 1)
     assert "no restore point" in dc.affected[0].detail and "account_hygiene" in dc.affected[0].detail
     servers = results["backup.server_without_backup"]
     assert (servers.status, servers.score_share, names(servers)) == (Status.partial, 0.75, ["SRV-LINUX01"])
