@@ -31,8 +31,12 @@ def _bounded(value: Any) -> Any:
     return bound_text(value.strip()) if isinstance(value, str) else value
 
 
+def _short(value: Any) -> Any:
+    return bound_text(value.strip(), 255) if isinstance(value, str) else value
+
+
 Text = Annotated[str, BeforeValidator(_bounded), StringConstraints(max_length=512)]
-ShortText = Annotated[str, BeforeValidator(_bounded), StringConstraints(max_length=255)]
+ShortText = Annotated[str, BeforeValidator(_short), StringConstraints(max_length=255)]
 
 
 class _Frozen(BaseModel):

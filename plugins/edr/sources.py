@@ -240,6 +240,8 @@ class DefenderSource(EdrSource):
                     av_rows = self._collection("/api/deviceavinfo")
                 except ApiNotFound:
                     notes.append("/api/deviceavinfo answered 404: no antivirus health data")
+                except ApiPermissionError as exc:
+                    notes.append(f"antivirus health not read (AV mode and signatures unknown): {exc}")
             alerts: list[dict[str, Any]] | None = None
             if machines and self.read_alerts:
                 try:

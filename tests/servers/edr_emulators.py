@@ -285,6 +285,7 @@ class DefenderEstate:
     #: An empty machine list answers 404 (as the real API does for an empty tenant).
     empty_404: bool = True
     alerts_forbidden: bool = False
+    av_forbidden: bool = False
     #: After this many API GETs, every token issued so far is revoked (401), forcing a refresh.
     revoke_tokens_after: int | None = None
 
@@ -337,6 +338,8 @@ class DefenderEmulator(_Base):
                        "/api/alerts": estate.alerts}
         if path not in collections:
             return 404, {"error": {"code": "ResourceNotFound", "message": f"{path} not found"}}, {}
+        if path == "/api/deviceavinfo" and estate.av_forbidden:
+            return 403, {"error": {"code": "Forbidden", "message": "Missing application roles"}}, {}
         if path == "/api/alerts" and estate.alerts_forbidden:
             return 403, {"error": {"code": "Forbidden", "message": "Missing application roles: Alert.Read.All"}}, {}
         items = collections[path]

@@ -103,7 +103,7 @@ _rows = st.lists(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_rows, delimiter=st.sampled_from([",", ";", "\t"]), bom=st.booleans())
 def test_well_formed_files_round_trip(rows, delimiter: str, bom: bool) -> None:
     buffer = io.StringIO()

@@ -81,6 +81,15 @@ def test_alerts_permission_missing_leaves_threats_unknown_with_a_note(defender_e
     assert any("Alert.Read.All" in note for note in read.consoles[0].notes)
 
 
+def test_av_health_permission_missing_leaves_av_unknown_with_a_note(defender_emulator) -> None:
+    emulator = defender_emulator(_estate(2, av_forbidden=True))
+    read = defender_source(emulator).read()
+    assert [d.av_mode for d in read.devices] == ["unknown", "unknown"]
+    assert [d.signatures_up_to_date for d in read.devices] == [True, True]  # from defenderAvStatus "Updated"
+    (note,) = read.consoles[0].notes
+    assert note.startswith("antivirus health not read") and "Machine.Read.All" in note
+
+
 def test_unresolved_high_and_medium_alerts_count_as_threats(defender_emulator) -> None:
     estate = _estate(3)
     estate.alerts = [
