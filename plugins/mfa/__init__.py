@@ -62,9 +62,10 @@ def read_secret_blob(context: CollectContext, reference: str | None, *, setting:
     if not text.strip():
         raise SecretError(f"plugins.{context.plugin}.{setting}: {path} is empty")
     REDACTOR.add(text.strip())
-    for line in text.splitlines():
-        if len(line.strip()) >= 16 and "PRIVATE KEY" not in line:
-            REDACTOR.add(line.strip())
+    if "PRIVATE KEY-----" in text:  # PEM: each base64 line is key material (JSON keys: see parse_service_account)
+        for line in text.splitlines():
+            if len(line.strip()) >= 16 and "PRIVATE KEY" not in line:
+                REDACTOR.add(line.strip())
     return text
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from auditor.models import bound_text
 
@@ -20,11 +20,23 @@ SCHEMA_VERSION = 1
 
 
 def _bounded(value: Any) -> Any:
-    return bound_text(value) if isinstance(value, str) else value
+    # Fast path (most directory strings): short, printable ASCII needs no cleaning.
+    if isinstance(value, str) and not (len(value) <= 512 and value.isascii() and value.isprintable()):
+        return bound_text(value)
+    return value
 
 
 def _bounded_short(value: Any) -> Any:
-    return bound_text(value, 128) if isinstance(value, str) else value
+    if isinstance(value, str) and not (len(value) <= 128 and value.isascii() and value.isprintable()):
+        return bound_text(value, 128)
+    return value
+
+
+def _bounded_names(value: Any) -> Any:
+    """A list of short names (methods) bounded in one pass rather than one validator call per item."""
+    if isinstance(value, list | tuple):
+        return tuple(_bounded_short(item) for item in value[:64])
+    return value
 
 
 #: Untrusted text from a directory (UPNs, display names, policy names).
@@ -53,11 +65,15 @@ class _Model(BaseModel):
 
 
 class M365User(_Model):
-    """One Entra ID user as the audit needs it."""
+    """One Entra ID user as the audit needs it.
 
-    id: Short = ""
-    upn: Text
-    display_name: Text = ""
+    Strings are bounded by one model-level validator rather than one validator per field: a 50,000-user
+    tenant builds 50,000 of these, and per-field Python validators were a third of the collection time.
+    """
+
+    id: str = ""
+    upn: str
+    display_name: str = ""
     user_type: Literal["member", "guest"] = "member"
     #: `accountEnabled`; None when the source does not say (the admin center CSV export).
     enabled: bool | None = True
@@ -69,10 +85,25 @@ class M365User(_Model):
     #: Registered and allowed by the authentication methods policy (Graph `isMfaCapable`); None if unknown.
     mfa_capable: bool | None = None
     #: Names from the `methodsRegistered` vocabulary (mobilePhone, microsoftAuthenticatorPush, fido2, ...).
-    methods: tuple[Short, ...] = Field(default=(), max_length=64)
+    methods: tuple[str, ...] = Field(default=(), max_length=64)
     #: Default / preferred second-factor method when the source gives it (beta `defaultMfaMethod`, or v1.0
     #: `userPreferredMethodForSecondaryAuthentication`).
-    default_method: Short | None = None
+    default_method: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bound_strings(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("upn", "display_name"):
+                if key in data:
+                    data[key] = _bounded(data[key])
+            for key in ("id", "default_method"):
+                if key in data:
+                    data[key] = _bounded_short(data[key])
+            if "methods" in data:
+                data["methods"] = _bounded_names(data["methods"])
+        return data
 
     @property
     def phone_only(self) -> bool:

@@ -15,6 +15,7 @@ Paging always follows the whole `@odata.nextLink`; throttling and 5xx are retrie
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -186,10 +187,15 @@ class GraphSource(Microsoft365Source):
     # --- helpers -------------------------------------------------------------------------------------
 
     def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        for count, item in enumerate(self.client.iter_next_link(path, params), start=1):
-            if count % 1000 == 0 and self.cancelled.is_set():
+        items = self.client.iter_next_link(path, params)
+        while True:
+            if self.cancelled.is_set():
                 raise MfaSourceError("collection cancelled (plugin timeout)")
-            yield item
+            # Check for cancellation once per ~page, not per item.
+            batch = list(itertools.islice(items, 999))
+            if not batch:
+                return
+            yield from batch
 
     @property
     def _v(self) -> str:
@@ -243,23 +249,24 @@ class GraphSource(Microsoft365Source):
         seen: set[str] = set()
         for row in self._pages(f"{version}/reports/authenticationMethods/userRegistrationDetails",
                                {"$top": self.settings.page_size}):
-            user_id = str(row.get("id", ""))
-            base = directory.get(user_id)
+            user_id = row.get("id")
+            base = directory.get(user_id) if isinstance(user_id, str) else None
             if base is None:  # deleted since the report was computed
                 continue
             seen.add(user_id)
             default = row.get("defaultMfaMethod") or row.get("userPreferredMethodForSecondaryAuthentication")
+            is_admin, capable = row.get("isAdmin"), row.get("isMfaCapable")
+            user_type = row.get("userType") or base.get("userType")
             users.append(M365User(
                 id=user_id,
                 upn=str(base.get("userPrincipalName") or row.get("userPrincipalName") or user_id),
                 display_name=str(base.get("displayName") or row.get("userDisplayName") or ""),
-                user_type="guest" if str(row.get("userType") or base.get("userType")).lower() == "guest"
-                else "member",
-                enabled=bool(base.get("accountEnabled", True)),
-                is_admin=bool(row.get("isAdmin")) if row.get("isAdmin") is not None else None,
+                user_type="guest" if isinstance(user_type, str) and user_type.lower() == "guest" else "member",
+                enabled=base.get("accountEnabled") is not False,
+                is_admin=None if is_admin is None else bool(is_admin),
                 mfa_registered=bool(row.get("isMfaRegistered")),
-                mfa_capable=bool(row.get("isMfaCapable")) if row.get("isMfaCapable") is not None else None,
-                methods=tuple(str(m) for m in (row.get("methodsRegistered") or ())),
+                mfa_capable=None if capable is None else bool(capable),
+                methods=[str(m) for m in row.get("methodsRegistered") or ()],
                 default_method=str(default) if default and default != "none" else None,
             ))
         # Users created after the report was computed: not registered as far as anyone knows.
