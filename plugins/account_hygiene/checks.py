@@ -597,9 +597,7 @@ def _kerberoastable(evidence: AdEvidence, users: list[AdUser], membership: _Memb
     if blocked:
         return blocked
     if membership is None:
-        why = evidence.unreadable["privileged_groups"]
-        return _not_assessed(name, f"Privileged groups could not be resolved: {why}",
-                             f"Groupes à privilèges non résolus : {why}")
+        return _unreadable(name, evidence, "privileged_groups")  # type: ignore[return-value]
     affected = []
     for user in users:
         if not user.service_principal_names or user.rid == RID_KRBTGT:
