@@ -71,10 +71,10 @@ def main() -> None:
     started = time.perf_counter()
     process.start()
     url, tenant_id, client_id, secret = parent.recv()
-    print(f"emulator: {args.users} users, {args.page} per page, ready in {time.perf_counter() - started:.1f} s at {url}")
+    ready = time.perf_counter() - started
+    print(f"emulator: {args.users} users, {args.page} per page, ready in {ready:.1f} s at {url}")
 
     import requests
-
     from auditor_plugins.mfa.graph import GraphSource
     from auditor_plugins.mfa.settings import MfaSettings
 
@@ -149,9 +149,10 @@ def main() -> None:
     for label, rows in (("plugin collection", [(r[0], r[1]) for r in runs]), ("bare requests+json loop", bare)):
         walls = [w for w, _s in rows]
         servings = [s for _w, s in rows]
+        overheads = [overhead(w, s) for w, s in rows]
         print(f"{label}: wall median {statistics.median(walls):.3f} s (min {min(walls):.3f}), emulator serving "
               f"median {statistics.median(servings):.3f} s, client overhead median "
-              f"{statistics.median(overhead(w, s) for w, s in rows):.0f} % (best {min(overhead(w, s) for w, s in rows):.0f} %)")
+              f"{statistics.median(overheads):.0f} % (best {min(overheads):.0f} %)")
     print(f"peak RSS of the client process: {rss_peak:.1f} MB (before collections: {rss_before:.1f} MB)")
     print(f"peak Python allocations during one collection (tracemalloc): {traced_peak / 1024 / 1024:.1f} MB")
     print("targets: overhead <= 20 %, peak memory <= 200 MB")
