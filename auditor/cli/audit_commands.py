@@ -134,7 +134,8 @@ def _write_reports(audit: Audit, out: Path, lang: Language) -> list[Path]:
 def print_summary(console: Console, audit: Audit, lang: Language, written: list[Path]) -> None:
     scores = audit.scores
     overall = "n/a" if scores.overall is None else f"{scores.overall:.1f}/100"
-    cap = f" (capped from {scores.grade_before_cap}: failing critical check)" if scores.capped_by else ""
+    cap = (f" (capped from {scores.grade_before_cap}: failing critical check)"
+           if scores.grade != scores.grade_before_cap else "")
     console.print(f"[bold]{_escape(audit.client_name)}[/] — audit {audit.id}")
     console.print(f"Score {overall}  grade [bold]{scores.grade}[/]{cap}  coverage {scores.coverage:.0f} % "
                   f"({scores.assessed_checks}/{scores.total_checks} checks assessed)")
