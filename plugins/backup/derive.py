@@ -176,6 +176,22 @@ def parse_time(value: Any) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def job_members(raw: Mapping[str, Any]) -> list[str]:
+    """Machine names a job definition (`/api/v1/jobs`) includes: VM jobs list `virtualMachines.includes`,
+    agent and other jobs `objects`/`computers`; containers (hosts, folders) are kept as named."""
+    names: list[str] = []
+    candidates = [_dict(raw.get("virtualMachines")).get("includes"), raw.get("includes"), raw.get("objects"),
+                  raw.get("computers"), _dict(raw.get("computers")).get("includes")]
+    for candidate in candidates:
+        if not isinstance(candidate, list):
+            continue
+        for item in candidate:
+            name = item.get("name") if isinstance(item, dict) else item if isinstance(item, str) else None
+            if isinstance(name, str) and name.strip():
+                names.append(name.strip())
+    return names
+
+
 def restore_test_from_session(raw: Mapping[str, Any], objects: Iterable[str]) -> RestoreTest:
     result = raw.get("result")
     outcome = _dict(result).get("result") if isinstance(result, dict) else result
@@ -195,11 +211,14 @@ def build_objects(
     repositories: Iterable[Repository],
     tests: Iterable[RestoreTest],
     now: dt.datetime,
+    job_members: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[tuple[ProtectedObject, ...], tuple[Job, ...]]:
     """Join restore points to backups, jobs and repositories; derive copies/offsite/immutable per machine.
 
     Restore points name their object (`name`) and backup (`backupId`); a backup names its job and
-    repository.  Returns the protected objects and the jobs with their object lists filled in.
+    repository.  `job_members` (job id -> machine names from the job definitions) adds machines that are
+    configured but have no restore point yet.  Returns the protected objects and the jobs with their
+    object lists filled in.
     """
     jobs = list(jobs)
     job_by_id = {j.id: j for j in jobs}
@@ -208,9 +227,18 @@ def build_objects(
     points_by_object: dict[str, list[RestorePoint]] = {}
     display: dict[str, str] = {}
     job_objects: dict[str, set[str]] = {}
+    configured_in: dict[str, set[str]] = {}
     for name in object_names:
         display.setdefault(name.lower(), name)
         points_by_object.setdefault(name.lower(), [])
+    for job_id, members in (job_members or {}).items():
+        job = job_by_id.get(job_id)
+        for name in members:
+            display.setdefault(name.lower(), name)
+            points_by_object.setdefault(name.lower(), [])
+            if job is not None:
+                job_objects.setdefault(job.id, set()).add(display[name.lower()])
+                configured_in.setdefault(name.lower(), set()).add(job.name)
     for raw in restore_points:
         name = str(raw.get("name") or "")
         if not name or not raw.get("creationTime"):
@@ -228,7 +256,7 @@ def build_objects(
     objects = []
     for key in sorted(points_by_object):
         points = sorted(points_by_object[key], key=lambda p: p.time, reverse=True)
-        job_names = sorted({p.job_name for p in points if p.job_name})
+        job_names = sorted({p.job_name for p in points if p.job_name} | configured_in.get(key, set()))
         copy_jobs = sorted({j.name for j in jobs if j.is_copy_job and j.name in job_names})
         objects.append(derive_object(display[key], points, repo_by_id, copy_jobs, tests, now, job_names))
     filled = tuple(j.model_copy(update={"objects": tuple(sorted(job_objects.get(j.id, set())))}) for j in jobs)

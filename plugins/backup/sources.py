@@ -104,6 +104,7 @@ class VeeamRestSource(BackupSource):
 
     ENDPOINTS: ClassVar[dict[str, str]] = {
         "jobs": "/api/v1/jobs/states",
+        "job_specs": "/api/v1/jobs",
         "backups": "/api/v1/backups",
         "objects": "/api/v1/backupObjects",
         "repositories": "/api/v1/backupInfrastructure/repositories",
@@ -178,6 +179,7 @@ class VeeamRestSource(BackupSource):
         return list(self._pages(path, params))
 
     def _optional(self, key: str) -> list[dict[str, Any]]:
+        """A collection some builds or roles lack: 404 means "none", anything else is an error."""
         try:
             return self._all(key)
         except VeeamError as exc:
@@ -212,6 +214,10 @@ class VeeamRestSource(BackupSource):
         except (ValueError, ValidationError) as exc:
             raise VeeamProtocolError(f"Veeam B&R {self.base_url}: /api/v1/jobs/states answered a job that is not "
                                      f"in the documented shape ({_first_problem(exc)})") from exc
+        specs = self._optional("job_specs")
+        members = {str(spec.get("id")): derive.job_members(spec) for spec in specs}
+        disabled = {str(spec.get("id")) for spec in specs if spec.get("isDisabled") is True}
+        jobs = [j.model_copy(update={"disabled": True}) if j.id in disabled and not j.disabled else j for j in jobs]
         backups = {str(b.get("id")): b for b in self._all("backups")}
         object_names = [str(o.get("name")) for o in self._all("objects") if o.get("name")]
         generation, points = self.restore_points()
@@ -230,7 +236,7 @@ class VeeamRestSource(BackupSource):
         try:
             objects, jobs_filled = derive.build_objects(
                 object_names=object_names, restore_points=points, backups=backups, jobs=jobs,
-                repositories=repositories, tests=tests, now=now,
+                repositories=repositories, tests=tests, now=now, job_members=members,
             )
         except (ValueError, ValidationError) as exc:
             raise VeeamProtocolError(f"Veeam B&R {self.base_url}: a restore point is not in the documented "

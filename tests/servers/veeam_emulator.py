@@ -55,6 +55,8 @@ class VeeamEstate:
     version: str = "12.1"
     server_name: str = "VBR01"
     jobs: list[dict[str, Any]] = field(default_factory=list)
+    #: Job definitions (`/api/v1/jobs`); None: the endpoint answers 404.
+    job_specs: list[dict[str, Any]] | None = field(default_factory=list)
     backups: list[dict[str, Any]] = field(default_factory=list)
     objects: list[dict[str, Any]] = field(default_factory=list)
     restore_points: list[dict[str, Any]] = field(default_factory=list)
@@ -116,7 +118,9 @@ class EstateBuilder:
 
     def job(self, name: str, *, repository: str, type: str = "Backup", status: str = "Inactive",
             last_result: str = "Success", last_run: dt.datetime | None = None,
-            objects: dict[str, list[dt.datetime]] | None = None, platform: str = "VMware") -> str:
+            objects: dict[str, list[dt.datetime]] | None = None, platform: str = "VMware",
+            members: tuple[str, ...] = ()) -> str:
+        """A job; `objects` have restore points, `members` are only in the definition (never backed up)."""
         job_id = _id("job", name)
         objects = objects or {}
         repo_name = next((r["name"] for r in self.estate.repositories if r["id"] == repository), None)
@@ -133,6 +137,16 @@ class EstateBuilder:
             state["lastRun"] = _iso(last_run)
             state["sessionId"] = _id("session", name, _iso(last_run))
         self.estate.jobs.append(state)
+        included = [{"type": "VirtualMachine", "hostName": "HV01", "name": n, "objectId": _id("vm", n)}
+                    for n in [*objects, *members]]
+        assert self.estate.job_specs is not None
+        self.estate.job_specs.append({
+            "id": job_id, "name": name, "type": type, "description": "", "isHighPriority": False,
+            "isDisabled": status.lower() == "disabled",
+            **({"virtualMachines": {"includes": included, "excludes": {}}} if platform != "WindowsPhysical"
+               else {"computers": included}),
+            "storage": {"backupRepositoryId": repository},
+        })
         backup_id = _id("backup", name, repository)
         self.estate.backups.append({"id": backup_id, "jobId": job_id, "policyTag": "", "name": name,
                                     "platformName": platform, "platformId": "00000000-0000-0000-0000-000000000000",
@@ -386,6 +400,8 @@ class VeeamEmulator:
                               query)
         if path in simple:
             return self._page(handler, simple[path], query)
+        if path == "/api/v1/jobs" and estate.job_specs is not None:
+            return self._page(handler, estate.job_specs, query)
         if path == "/api/v1/backupInfrastructure/scaleOutRepositories" and estate.scale_out is not None:
             return self._page(handler, estate.scale_out, query)
         if (path == "/api/v1/restorePoints" and new_points) or (path == "/api/v1/objectRestorePoints"

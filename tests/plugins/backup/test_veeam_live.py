@@ -237,3 +237,26 @@ def test_malformed_api_values_are_a_protocol_error_not_a_crash(veeam_emulator) -
     with pytest.raises(VeeamProtocolError, match=r"a restore point is not in the documented shape .*yesterday"):
         source(emulator).collect()
     assert any("typeFilter=SureBackup" in path for _, path, _ in emulator.log)
+
+
+@pytest.mark.parametrize("with_definitions", [True, False])
+def test_machines_configured_but_never_backed_up(veeam_emulator, with_definitions: bool) -> None:  # type: ignore[no-untyped-def]
+    b = EstateBuilder(version="12.1")
+    repo = b.repository("R", host="VBR01")
+    b.job("Nightly", repository=repo, last_result="Failed", last_run=NOW - dt.timedelta(hours=8),
+          objects={"SRV-A": daily(NOW - dt.timedelta(hours=8), 2)}, members=("SRV-NEW.corp.local",))
+    estate = b.build()
+    if not with_definitions:
+        estate.job_specs = None  # /api/v1/jobs answers 404 on this server
+    evidence = source(veeam_emulator(estate)).collect()
+    (job,) = evidence.jobs
+    results = by_id(evaluate(evidence, context(evidence, [ad("SRV-A.corp.local"), ad("SRV-NEW.corp.local")])))
+    servers = results["backup.server_without_backup"]
+    assert names(servers) == ["SRV-NEW"]
+    if with_definitions:
+        assert job.objects == ("SRV-A", "SRV-NEW.corp.local")
+        assert [o.name for o in evidence.objects] == ["SRV-A", "SRV-NEW.corp.local"]
+        assert servers.affected[0].detail.startswith("configured in Nightly but no restore point")
+    else:
+        assert job.objects == ("SRV-A",)
+        assert servers.affected[0].detail.startswith("no restore point in the backup console")
