@@ -35,8 +35,8 @@ def user(name: str, *, rid: int | None = None, flags: int = 0, disabled: bool = 
                   admin_count=admin_count, primary_group_rid=primary, service_principal_names=spns)
 
 
-def computer(name: str, os: str | None = "Windows 11 Pro", *, dc: bool = False, flags: int = 0,
-             disabled: bool = False, logon: float | None = 1, created: float = 300, laps: str | None = None) -> AdComputer:
+def computer(name: str, os: str | None = "Windows 11 Pro", *, dc: bool = False, flags: int = 0, disabled: bool = False,
+             logon: float | None = 1, created: float = 300, laps: str | None = None) -> AdComputer:
     base_flag = UF_SERVER_TRUST_ACCOUNT if dc else UF_WORKSTATION_TRUST_ACCOUNT
     return AdComputer(dn=f"CN={name},CN=Computers,{BASE}", name=name, dns_host_name=f"{name.lower()}.corp.example",
                       operating_system=os, uac=base_flag | flags | (UF_ACCOUNTDISABLE if disabled else 0),

@@ -207,11 +207,11 @@ def test_ldif_source_errors_name_the_file(tmp_path: Path) -> None:
         LdifSource(path).read()
     bad = tmp_path / "bad.ldif"
     bad.write_text(DUMP.replace("userAccountControl: 4096", "userAccountControl: lots"), encoding="utf-8")
-    with pytest.raises(RecordedEvidenceError, match="bad.ldif: userAccountControl: expected an integer"):
+    with pytest.raises(RecordedEvidenceError, match=r"bad\.ldif: userAccountControl: expected an integer"):
         LdifSource(bad).read()
     latin = tmp_path / "latin1.ldif"
     latin.write_bytes("dn: CN=Jos\xe9\n".encode("latin-1"))
-    with pytest.raises(RecordedEvidenceError, match="latin1.ldif, line 0: not UTF-8 text"):
+    with pytest.raises(RecordedEvidenceError, match=r"latin1\.ldif, line 0: not UTF-8 text"):
         LdifSource(latin).read()
     with pytest.raises(RecordedEvidenceError, match="cannot read file"):
         LdifSource(tmp_path / "missing.ldif").read()
