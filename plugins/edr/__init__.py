@@ -34,6 +34,8 @@ __version__ = "0.1.0"
 
 #: Console records not seen for this long are reported to the inventory as stale observations.
 ASSET_STALE_DAYS = 90
+#: Addresses of records not seen for this long are not reported: DHCP may have given them to another machine.
+ASSET_IP_DAYS = 14
 
 
 @hookimpl
@@ -123,19 +125,26 @@ def auditor_collect(context: CollectContext) -> Collected:
 
 @hookimpl
 def auditor_assets(evidence: EdrEvidence) -> list[AssetObservation]:
-    """Every console device, so the inventory includes machines only the console knows."""
-    cutoff = evidence.collected_at.timestamp() - ASSET_STALE_DAYS * 86400
+    """Every console device, so the inventory includes machines only the console knows.
+
+    Only in-scope addresses are reported (`inventory_ips`), and only for records seen recently: an old
+    record's address may since have been leased to another machine, which would merge the two.
+    """
+    now = evidence.collected_at.timestamp()
     observations: list[AssetObservation] = []
     for device in evidence.devices:
-        if not device.name and not device.inventory_ips:
+        seen = device.last_seen.timestamp() if device.last_seen else None
+        recent = seen is None or seen >= now - ASSET_IP_DAYS * 86400
+        ips = device.inventory_ips if recent else ()
+        if not device.name and not ips:
             continue
         observations.append(AssetObservation(
             source=checks.PLUGIN,
             name=device.name,
-            ips=device.inventory_ips,
+            ips=ips,
             role=device.role,
             os=device.os,
-            stale=device.last_seen is not None and device.last_seen.timestamp() < cutoff,
+            stale=seen is not None and seen < now - ASSET_STALE_DAYS * 86400,
         ))
     return observations
 

@@ -324,7 +324,8 @@ def defender_devices(
             inventory_ips=in_scope(ips, networks),
             os=os_name,
             machine_type=platform,
-            role=role_from_os(platform),
+            # Defender on Linux is, in SMB estates, a server product (no machine type in the API).
+            role="server" if platform.lower().startswith("linux") else role_from_os(platform),
             agent_version=str(machine.get("agentVersion") or ""),
             agent_up_to_date=platform_current,
             last_seen=parse_time(machine.get("lastSeen")),
