@@ -48,6 +48,12 @@ def _short(value: object) -> object:
 
 #: Untrusted text from the network: control characters removed, at most 512 characters.
 Text = Annotated[str, BeforeValidator(_bounded), Field(max_length=512)]
+def _command_line(value: object) -> object:
+    return bound_text(value, 65536) if isinstance(value, str) else value
+
+
+#: A command line: long (an explicit 1000-port list is ~4 kB) but still bounded.
+CommandLine = Annotated[str, BeforeValidator(_command_line), Field(max_length=65536)]
 #: Short untrusted tokens (states, reasons, names).
 Token = Annotated[str, BeforeValidator(_short), Field(max_length=128)]
 
@@ -197,7 +203,7 @@ class NmapRun(_Frozen):
     scanner: Token = "nmap"
     version: Token = ""
     #: The exact command line nmap recorded (`args` attribute of `<nmaprun>`).
-    args: Text = ""
+    args: CommandLine = ""
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     scaninfo: tuple[ScanInfo, ...] = ()
