@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _emulator_process(conn, users: int, page: int) -> None:
+def _emulator_process(conn, users: int, page: int, premium: bool) -> None:
     from tests.servers.graph_emulator import GraphEmulator, GraphTenant, ca_policy, compose_users
 
     registered = int(users * 0.8)
@@ -38,7 +38,7 @@ def _emulator_process(conn, users: int, page: int) -> None:
                             members_phone_only=100, admins_registered=40, admins_unregistered=10,
                             guests_registered=100, guests_unregistered=200, disabled_unregistered=250,
                             domain="bench.test"),
-        page_size_max=page, ca_policies=[ca_policy("Require MFA for everyone")])
+        page_size_max=page, premium=premium, ca_policies=[ca_policy("Require MFA for everyone")] if premium else [])
     emulator = GraphEmulator(tenant).start()
     conn.send((emulator.url, tenant.tenant_id, tenant.client_id, tenant.client_secret))
     while True:
@@ -63,11 +63,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--page", type=int, default=999)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--non-premium", action="store_true",
+                        help="tenant without Entra ID P1/P2: measures the per-user fallback (one request per user; "
+                             "use with --users 2000 or so)")
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_emulator_process, args=(child, args.users, args.page), daemon=True)
+    process = ctx.Process(target=_emulator_process, args=(child, args.users, args.page, not args.non_premium),
+                          daemon=True)
     started = time.perf_counter()
     process.start()
     url, tenant_id, client_id, secret = parent.recv()
@@ -92,7 +96,7 @@ def main() -> None:
 
     # 1. Bare loop: the floor any Python client pays (HTTP + JSON decoding of the same pages).
     bare: list[tuple[float, float]] = []
-    for _ in range(args.repeat):
+    for _ in range(0 if args.non_premium else args.repeat):
         reset()
         session = requests.Session()
         token = session.post(f"{url}/{tenant_id}/oauth2/v2.0/token", data={
@@ -113,6 +117,7 @@ def main() -> None:
     # 2. The plugin's real collection.
     runs: list[tuple[float, float, int, int]] = []
     users_seen = 0
+    path = ""
     rss_before = _rss_mb()
     for _ in range(args.repeat):
         reset()
@@ -122,6 +127,7 @@ def main() -> None:
         wall = time.perf_counter() - t0
         serving, served, _counts = stats()
         users_seen = len(evidence.users)
+        path = evidence.collection_path
         runs.append((wall, serving, source.client.requests_made, served))
         del evidence, source
     rss_peak = _rss_mb()
@@ -146,7 +152,10 @@ def main() -> None:
     print(f"collected users: {users_seen} (tracemalloc run: {kept})")
     print(f"requests: client {best[2]} (GET, excluding the token request), emulator served {best[3]} "
           f"(including the token request)")
+    print(f"collection path: {path}")
     for label, rows in (("plugin collection", [(r[0], r[1]) for r in runs]), ("bare requests+json loop", bare)):
+        if not rows:
+            continue
         walls = [w for w, _s in rows]
         servings = [s for _w, s in rows]
         overheads = [overhead(w, s) for w, s in rows]

@@ -238,3 +238,14 @@ break_glass_accounts = ["member-reg-00000@contoso.test"]
     assert payload["payload"]["microsoft365"]["collection_path"] == "per_user_methods"
     member = next(r for r in audit.results if r.check_id == "mfa.member_registration")
     assert member.measured == pytest.approx(round(100 * 42 / 56, 1))  # break-glass member left out
+
+
+def test_cancellation_stops_the_collection(graph_emulator, tmp_path, monkeypatch) -> None:
+    emu = graph_emulator(tenant(premium=False))
+    monkeypatch.setenv(SECRET_VAR, emu.tenant.client_secret)
+    context = make_context(tmp_path, tenant_id=emu.tenant.tenant_id, client_id=emu.tenant.client_id,
+                           client_secret=f"env:{SECRET_VAR}", graph_base_url=emu.url, login_base_url=emu.url)
+    context.cancelled.set()
+    with pytest.raises(plugin.sources.MfaSourceError, match="cancelled"):
+        plugin.auditor_collect(context=context)
+    assert emu.counts["methods"] == 0
