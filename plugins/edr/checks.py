@@ -356,8 +356,12 @@ class Evaluation:
         return "; ".join(parts)
 
     # ---------------------------------------------------------------------------------------------
-    def per_agent(self, check_id: str, known, bad, detail, measured_threshold=None) -> CheckResult:
-        """A check over live agents: `known(d)` says whether the console reported the value at all."""
+    def per_agent(self, check_id: str, known, bad, detail, rule: tuple[str, str] | None = None) -> CheckResult:
+        """A check over live agents: `known(d)` says whether the console reported the value at all.
+
+        `measured` is the number of agents affected, against an expected 0; `rule` (en, fr) states the
+        threshold in the reason.
+        """
         if not self.live:
             return _not_assessed(check_id, "The EDR console lists no active agent record to assess.",
                                  "La console EDR ne contient aucune fiche d'agent active à évaluer.")
@@ -370,6 +374,9 @@ class Evaluation:
         unknown = len(self.live) - len(assessed)
         en = f"{len(flagged)} of {len(assessed)} agents affected"
         fr = f"{len(flagged)} agent(s) concerné(s) sur {len(assessed)}"
+        if rule:
+            en += f" ({rule[0]})"
+            fr += f" ({rule[1]})"
         if unknown:
             en += f"; {unknown} agent(s) did not report this information"
             fr += f" ; {unknown} agent(s) ne fournissent pas cette information"
@@ -377,7 +384,7 @@ class Evaluation:
             check_id=check_id,
             status=Status.failed if flagged else Status.passed,
             measured=len(flagged),
-            threshold=measured_threshold if measured_threshold is not None else 0,
+            threshold=0,
             affected=_affected(AffectedAsset(name=self.label(m), kind="device", detail=detail(m.device))
                                for m in flagged),
             reason=_t(en + ".", fr + "."),
@@ -392,8 +399,10 @@ class Evaluation:
             seen = f"last seen {_date(d.last_seen)}" + (f" ({days} days ago)" if days is not None else "")
             return f"{seen}; status {d.health or 'unknown'}"
 
+        days = self.p.inactive_days
         return self.per_agent(INACTIVE, lambda d: d.active is not None or d.last_seen is not None, bad, detail,
-                              self.p.inactive_days)
+                              (f"not seen for more than {days} days or reported inactive",
+                               f"sans contact depuis plus de {days} jours ou signalé inactif"))
 
     def outdated(self) -> CheckResult:
         return self.per_agent(OUTDATED, lambda d: d.agent_up_to_date is not None,
@@ -467,9 +476,11 @@ class Evaluation:
                                                      "duplicate by the console"))
         return CheckResult(
             check_id=RECORDS, status=Status.failed if affected else Status.passed, measured=len(affected),
-            threshold=self.p.stale_record_days, affected=_affected(affected),
-            reason=_t(f"{len(affected)} stale or duplicate record(s) among {len(agents)} agent records.",
-                      f"{len(affected)} fiche(s) obsolète(s) ou en double sur {len(agents)} fiches d'agent."))
+            threshold=0, affected=_affected(affected),
+            reason=_t(f"{len(affected)} stale (not seen for more than {self.p.stale_record_days} days) or duplicate "
+                      f"record(s) among {len(agents)} agent records.",
+                      f"{len(affected)} fiche(s) obsolète(s) (sans contact depuis plus de "
+                      f"{self.p.stale_record_days} jours) ou en double sur {len(agents)} fiches d'agent."))
 
     def unknown_devices(self) -> CheckResult:
         if not self.inventory_seen:

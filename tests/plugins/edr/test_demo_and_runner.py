@@ -91,7 +91,10 @@ def test_strict_baseline_is_tighter() -> None:
     # 77.8 % of workstations against a 100 % target with 75 % fail line: partial 0.7778.
     assert (results["edr.workstations_without_agent"].status,
             results["edr.workstations_without_agent"].score_share) == (Status.partial, 0.7778)
-    assert results["edr.agents_inactive"].threshold == 14
+    inactive = results["edr.agents_inactive"]
+    assert (inactive.measured, inactive.threshold) == (1, 0)
+    assert inactive.reason is not None and inactive.reason.fr == (
+        "1 agent(s) concerné(s) sur 12 (sans contact depuis plus de 14 jours ou signalé inactif).")
 
 
 def _profile(tmp_path: Path, edr_table: str) -> Path:
