@@ -325,7 +325,7 @@ def evaluate(evidence: BackupEvidence, context: EvaluationContext) -> list[Check
         _disabled_jobs(evidence),
         _copies(protected, params, now),
         _flag_check("backup.no_offsite_copy", protected, "offsite", "offsite_basis", now,
-                    ("offsite", "hors site")),
+                    ("kept off site", "conservée hors site")),
         _flag_check("backup.no_immutable_copy", protected, "immutable", "immutable_basis", now,
                     ("immutable", "immuable")),
         _restore_tests(evidence, protected, params, now),
@@ -424,12 +424,12 @@ def _flag_check(check_id: str, protected: list[_View], attribute: str, basis: st
     known = [v for v in protected if v.flag(attribute) is not None]
     unknown = [v.name for v in protected if v.flag(attribute) is None]
     if not known:
+        listed = f" ({', '.join(unknown)})." if unknown else "."
         return _not_assessed(
             check_id,
-            f"Whether the backups are {word[0]} could not be determined for any machine"
-            + (f" ({', '.join(unknown)})." if unknown else "."),
-            f"Impossible de déterminer si les sauvegardes sont {word[1]}s pour aucune machine"
-            + (f" ({', '.join(unknown)})." if unknown else "."))
+            f"For none of the backed-up machines could it be determined whether a copy is {word[0]}{listed}",
+            f"Pour aucune des machines sauvegardées, il n'a été possible de déterminer si une copie est "
+            f"{word[1]}{listed}")
     affected = [AffectedAsset(name=v.name, kind="host", detail=f"{v.basis(basis)}; {protection_detail(v, now)}")
                 for v in known if v.flag(attribute) is False]
     reason = None
