@@ -340,3 +340,18 @@ def test_cli_history_diff_export_import(tmp_path: Path, capsys: pytest.CaptureFi
     assert "first audit of client 'acme'" in capsys.readouterr().err
     assert main(["history", "nobody", "--db", db]) == 2
     assert main(["diff", "a", "b", "c", "--db", db]) == 2
+
+
+def test_prepare_reaudit_carries_the_roadmap_forward(tmp_path: Path) -> None:
+    from auditor.history import carry_forward, prepare_reaudit
+
+    store = Store(str(tmp_path / "r.sqlite"))
+    first = prepare_reaudit(store, audit_a())
+    assert first == audit_a() and first.kind == "onboarding"  # nothing before it: unchanged
+    store.save(first)
+    second = prepare_reaudit(store, audit_b())
+    assert second == carry_forward(audit_a(), audit_b()) and second.kind == "re-audit"
+    store.save(second)
+    # re-evaluating A's bundle later (same collection time) still finds nothing before A
+    assert prepare_reaudit(store, audit_a()).kind == "onboarding"
+    assert [e.kind for e in store.history("acme")] == ["onboarding", "re-audit"]
