@@ -20,7 +20,11 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.servers.graph_emulator import EmulatorServer, Fault, Request, Response, TokenIssuer, json_response
+# This module imports the Graph emulator before pytest loads it as a plugin (google < graph): ask pytest to
+# rewrite its asserts now, so it does not warn that the module was imported too early.
+pytest.register_assert_rewrite("tests.servers.graph_emulator")
+
+from tests.servers.graph_emulator import EmulatorServer, Fault, Request, Response, TokenIssuer, json_response  # noqa: E402
 
 SCOPE = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 
