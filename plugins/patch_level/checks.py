@@ -400,7 +400,8 @@ def evaluate(
         results.append(_coverage_result(live, inventory, hosts, note))
         results.append(_stale_result(hosts, now, parameters))
     results.append(_updates_result(resolved, today, parameters, note, have_export))
-    results.extend(_service_results(services, today, note, data, have_ports))
+    host_os = {h.key: _os_label(h) for h in hosts if isinstance(h.release, OsRelease)}
+    results.extend(_service_results(services, today, note, data, have_ports, host_os))
     return results
 
 
@@ -599,7 +600,8 @@ def _banner_os(services: Sequence[ServiceObservation], data: LifecycleData) -> l
 
 
 def _service_results(services: Sequence[ServiceObservation], today: dt.date, note: str, data: LifecycleData,
-                     have_ports: bool) -> list[CheckResult]:
+                     have_ports: bool, host_os: dict[str, str] | None = None) -> list[CheckResult]:
+    """Services judged by branch, or by the distribution that packages them (banner or the host's known OS)."""
     if not have_ports:
         reason = ("No service scan: the open-ports plugin did not run or collected nothing.",
                   "Aucun scan de services : le module des ports ouverts n'a pas tourné ou n'a rien collecté.")
@@ -608,9 +610,10 @@ def _service_results(services: Sequence[ServiceObservation], today: dt.date, not
     exploited: list[AffectedAsset] = []
     assessed = 0
     for service in services:
+        os_hint = (host_os or {}).get(short_name(service.host), "")
         for software in software_in(service):
             assessment: ServiceAssessment | None = assess_service(software.product, software.version,
-                                                                  software.hints, data)
+                                                                  f"{software.hints} {os_hint}", data)
             if assessment is None or (assessment.branch is None and assessment.distro is None):
                 continue
             assessed += 1

@@ -164,6 +164,7 @@ _PRODUCT_WORDS: tuple[tuple[str, str], ...] = (
     ("nginx", "nginx"),
     ("microsoft iis", "iis"),
     ("microsoft exchange", "exchange"),
+    ("microsoft sql server", "mssql"),
 )
 _OPENSSL_IN_TEXT = re.compile(r"openssl/(\d[\w.\-]*)", re.IGNORECASE)
 

@@ -381,7 +381,8 @@ def assess_service(product: str, version: str, hints: str = "", data: LifecycleD
 ):
     """Support status of one product/version seen in a banner; None when the version cannot be parsed."""
     data = data or shipped_data()
-    first = version.strip().split(" ", 1)[0] if version.strip() else ""
+    match = re.match(r"[\w.+~-]+", version.strip())
+    first = match.group(0).rstrip(".-") if match else ""
     parsed = Version.parse(first)
     if parsed is None:
         return None
