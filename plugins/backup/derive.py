@@ -97,7 +97,7 @@ def repository_from_api(raw: Mapping[str, Any], state: Mapping[str, Any] | None 
         capacity_gb=_float(state.get("capacityGB")),
         free_gb=_float(state.get("freeGB")),
         immutable=immutable,
-        immutable_days=days if days and days > 0 else None,
+        immutable_days=days if immutable and days and days > 0 else None,
         immutability_basis=basis,
         offsite=offsite,
         offsite_basis=offsite_basis,
