@@ -87,6 +87,9 @@ class BackupSource(ABC):
         """Read everything the checks need; raise a `BackupSourceError` subclass when that fails."""
 
 
+#: Safety bound on one collection, far above any SMB estate, so a server ignoring `skip` cannot loop us.
+MAX_ITEMS = 1_000_000
+
 _VERSION = re.compile(r"^(\d+)\.(\d+)-rev(\d+)$")
 
 
@@ -164,7 +167,12 @@ class VeeamRestSource(BackupSource):
             pagination = page.get("pagination") if isinstance(page.get("pagination"), dict) else {}
             total = pagination.get("total")
             skip += len(items)
-            if not items or not isinstance(total, int) or skip >= total:
+            if not items or skip >= MAX_ITEMS:
+                return
+            if isinstance(total, int) and not isinstance(total, bool):
+                if skip >= total:
+                    return
+            elif len(items) < self.page_size:  # no total given: a short page is the last one
                 return
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
