@@ -8,6 +8,7 @@ needs, so that "RDP not found" always means "3389 was scanned and is closed".
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 from dataclasses import dataclass
@@ -136,7 +137,11 @@ def build_command(
         ) if part
     )
 
-    args: list[str] = []
+    versions = {ipaddress.ip_network(target, strict=False).version for target in targets}
+    if len(versions) > 1:
+        raise ValueError(f"the {scope} targets mix IPv4 and IPv6 addresses; nmap scans one family per run, "
+                         "so list IPv6 targets in a separate profile")
+    args: list[str] = ["-6"] if versions == {6} else []
     if tcp_ports:
         args.append("-sS" if scan_type == "syn" else "-sT")
     if udp_ports:

@@ -10,6 +10,7 @@ authorisation record nothing runs at all.
 
 from __future__ import annotations
 
+import getpass
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -181,8 +182,13 @@ class NmapLiveSource(PortScanSource):
             if scope in self.stderr:
                 options[f"{scope}.nmap_messages"] = self.stderr[scope]
         servers = tuple(target for scope in SCOPES for target in self.targets[scope])
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # pragma: no cover - no passwd entry (containers)
+            user = "unknown user"
+        identity = f"{user} ({'privileged: SYN/UDP scans' if self.root else 'unprivileged: connect scan'})"
         return SourceInfo(kind="live", description="nmap (python-nmap) live scan", servers=servers,
-                          options=options)
+                          identity=identity, options=options)
 
 
 class NmapXmlFileSource(PortScanSource):

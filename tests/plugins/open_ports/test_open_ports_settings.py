@@ -107,3 +107,10 @@ def test_missing_nmap_binary_is_a_clear_source_error():
     source = NmapLiveSource(settings, guard, cancelled=threading.Event())
     with pytest.raises(NmapNotFound, match="nmap is not installed"):
         source.scan("internal")
+
+
+def test_ipv6_targets_get_dash_6_and_families_are_not_mixed():
+    command = build_command(OpenPortsSettings(), "internal", ["::1"], root=False)
+    assert command.arguments[:2] == ("-6", "-sT")
+    with pytest.raises(ValueError, match="mix IPv4 and IPv6"):
+        build_command(OpenPortsSettings(), "internal", ["127.0.0.1", "::1"], root=False)
