@@ -8,6 +8,7 @@ CSV/JSON), `derive` (immutability/offsite derivations), `generic` (the documente
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Literal
 
 from auditor_plugins.backup.checks import BackupParameters, evaluate, register_all
@@ -69,7 +70,7 @@ def auditor_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def auditor_register_checks(register) -> None:  # type: ignore[no-untyped-def]
+def auditor_register_checks(register: Callable[[Check], None]) -> None:
     register_all(register)
 
 
@@ -125,4 +126,4 @@ def auditor_evaluate(evidence: BaseModel, context: EvaluationContext) -> list[Ch
     return evaluate(evidence, context)
 
 
-__all__ = ["NAME", "BackupSettings", "BackupSourceError", "Check", "choose_source"]
+__all__ = ["NAME", "BackupSettings", "BackupSourceError", "choose_source"]
