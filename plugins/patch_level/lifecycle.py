@@ -150,6 +150,8 @@ class LifecycleData(_Model):
     services: tuple[ServiceBranch, ...]
     distro_packages: tuple[DistroPackage, ...] = ()
     known_exploited: tuple[KnownExploited, ...] = ()
+    #: Source key -> snapshot taken (date, or the KEV catalogue version), written by `auditor data update`.
+    snapshots: dict[str, str] = Field(default_factory=dict)
 
     def attribution(self) -> str:
         return "; ".join(s.attribution for s in self.sources.values())
