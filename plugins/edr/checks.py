@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from auditor_plugins.edr.config import EdrParameters
 from auditor_plugins.edr.evidence import EdrDevice, EdrEvidence
-from auditor_plugins.edr.normalise import NOT_ACTIVE_AV_MODES
+from auditor_plugins.edr.normalise import NOT_ACTIVE_AV_MODES, role_from_os
 
 from auditor.inventory import InventoryIndex, short_name
 from auditor.models import (
@@ -252,6 +252,11 @@ def _affected(items: Iterable[AffectedAsset]) -> tuple[AffectedAsset, ...]:
     return tuple(sorted(items, key=lambda a: (a.name.lower(), a.detail)))
 
 
+def _is_server(asset: Asset) -> bool:
+    """Servers and DCs; a machine of unknown role counts as a server when its OS says so (scan-only hosts)."""
+    return asset.is_server or (asset.role == "unknown" and role_from_os(asset.os) == "server")
+
+
 def _not_assessed(check_id: str, en: str, fr: str) -> CheckResult:
     return CheckResult(check_id=check_id, status=Status.not_assessed, reason=_t(en, fr))
 
@@ -308,7 +313,7 @@ class Evaluation:
         if not self.evidence.consoles and not self.evidence.devices:
             return _not_assessed(check_id, "No EDR console was read.", "Aucune console EDR n'a été lue.")
         target = self.p.server_coverage_target if servers else self.p.workstation_coverage_target
-        machines = [a for a in self.targets if a.is_server == servers]
+        machines = [a for a in self.targets if _is_server(a) == servers]
         covered = {m.asset.key for m in self.live if m.asset is not None}
         records: dict[str, list[EdrDevice]] = defaultdict(list)
         for m in self.matched:

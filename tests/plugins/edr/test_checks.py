@@ -74,6 +74,16 @@ def test_records_that_do_not_protect_do_not_cover() -> None:
     assert [a.name for a in results["edr.stale_duplicate_records"].affected] == ["srv-a"]
 
 
+def test_scan_only_machine_of_unknown_role_is_a_server_when_its_os_says_so() -> None:
+    inventory = [Asset(key="10.0.0.5", name="10.0.0.5", ips=("10.0.0.5",), role="unknown",
+                       os="Microsoft Windows Server 2016", sources=("open_ports",)),
+                 Asset(key="10.0.0.6", name="10.0.0.6", ips=("10.0.0.6",), role="unknown", os="Linux 5.x",
+                       sources=("open_ports",))]
+    results = _run([], inventory)
+    assert [a.name for a in results["edr.servers_without_agent"].affected] == ["10.0.0.5"]
+    assert [a.name for a in results["edr.workstations_without_agent"].affected] == ["10.0.0.6"]
+
+
 def test_no_server_in_the_inventory_passes() -> None:
     result = _run([_device("WKS-001")], [_asset("WKS-001")])["edr.servers_without_agent"]
     assert result.status is Status.passed and result.affected == ()
