@@ -101,3 +101,19 @@ def test_a_cursor_that_never_advances_is_refused(sentinelone_emulator) -> None:
     emulator.handle = stuck  # type: ignore[method-assign]
     with pytest.raises(EdrApiError, match="same cursor twice"):
         sentinelone_source(emulator, page_size=1).read()
+
+
+def test_a_next_link_to_another_host_is_not_followed(defender_emulator) -> None:
+    emulator = defender_emulator(DefenderEstate(machines=[defender_machine(f"m{i}", f"a{i}", None) for i in range(3)]))
+    original = emulator.handle
+
+    def redirecting(method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        status, payload, extra = original(method, path, query, headers, body)
+        if isinstance(payload, dict) and "@odata.nextLink" in payload:
+            payload["@odata.nextLink"] = "http://127.0.0.2:9/api/machines?$skip=1"
+        return status, payload, extra
+
+    emulator.handle = redirecting  # type: ignore[method-assign]
+    with pytest.raises(EdrApiError, match=r"next link to another host \(127\.0\.0\.2:9\)"):
+        defender_source(emulator, page_size=1).read()
+    assert all(r.path != "/api/machines" or r.query.get("$skip", ["0"]) == ["0"] for r in emulator.requests)
