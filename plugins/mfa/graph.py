@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from auditor_plugins.mfa.errors import MfaAuthError, MfaSourceError
 from auditor_plugins.mfa.evidence import (
@@ -83,7 +84,9 @@ def permission_hint(path: str, code: str | None) -> str | None:
     return None
 
 
-def method_name(method: dict[str, Any]) -> str | None:
+def method_name(method: Any) -> str | None:
+    if not isinstance(method, dict):
+        return None
     kind = str(method.get("@odata.type", ""))
     if kind == "#microsoft.graph.phoneAuthenticationMethod":
         return PHONE_TYPES.get(str(method.get("phoneType", "mobile")), "mobilePhone")
@@ -94,13 +97,23 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object from the API, or an empty one when the vendor sent something else (untrusted input)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def summarise_policy(raw: dict[str, Any], upns: dict[str, str]) -> ConditionalAccessPolicy:
     """Reduce a Graph conditionalAccessPolicy to what decides MFA enforcement."""
-    conditions = raw.get("conditions") or {}
-    users = conditions.get("users") or {}
-    apps = conditions.get("applications") or {}
-    grant = raw.get("grantControls") or {}
-    strength = grant.get("authenticationStrength") or {}
+    raw = _obj(raw)
+    conditions = _obj(raw.get("conditions"))
+    users = _obj(conditions.get("users"))
+    apps = _obj(conditions.get("applications"))
+    grant = _obj(raw.get("grantControls"))
+    strength = _obj(grant.get("authenticationStrength"))
     exclude_users = _strings(users.get("excludeUsers"))
     return ConditionalAccessPolicy(
         id=str(raw.get("id", "")),
@@ -118,10 +131,10 @@ def summarise_policy(raw: dict[str, Any], upns: dict[str, str]) -> ConditionalAc
         include_applications=_strings(apps.get("includeApplications")),
         exclude_applications=_strings(apps.get("excludeApplications")),
         client_app_types=_strings(conditions.get("clientAppTypes")),
-        grant_operator=grant.get("operator"),
+        grant_operator=_opt_str(grant.get("operator")),
         built_in_controls=_strings(grant.get("builtInControls")),
-        authentication_strength=strength.get("displayName"),
-        authentication_strength_requirements=strength.get("requirementsSatisfied"),
+        authentication_strength=_opt_str(strength.get("displayName")),
+        authentication_strength_requirements=_opt_str(strength.get("requirementsSatisfied")),
     )
 
 
@@ -214,8 +227,8 @@ class GraphSource(Microsoft365Source):
         self.progress("Microsoft Graph: reading users")
         directory: dict[str, dict[str, Any]] = {}
         for item in self._pages(f"{self._v}/users", {"$select": USER_FIELDS, "$top": top}):
-            user_id = str(item.get("id", ""))
-            if user_id:
+            user_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(user_id, str) and user_id:
                 directory[user_id] = item
         self.progress(f"Microsoft Graph: {len(directory)} users; reading the registration report")
         try:
@@ -249,7 +262,7 @@ class GraphSource(Microsoft365Source):
         seen: set[str] = set()
         for row in self._pages(f"{version}/reports/authenticationMethods/userRegistrationDetails",
                                {"$top": self.settings.page_size}):
-            user_id = row.get("id")
+            user_id = row.get("id") if isinstance(row, dict) else None
             base = directory.get(user_id) if isinstance(user_id, str) else None
             if base is None:  # deleted since the report was computed
                 continue
@@ -266,7 +279,7 @@ class GraphSource(Microsoft365Source):
                 is_admin=None if is_admin is None else bool(is_admin),
                 mfa_registered=bool(row.get("isMfaRegistered")),
                 mfa_capable=None if capable is None else bool(capable),
-                methods=[str(m) for m in row.get("methodsRegistered") or ()],
+                methods=_strings(row.get("methodsRegistered")),
                 default_method=str(default) if default and default != "none" else None,
             ))
         # Users created after the report was computed: not registered as far as anyone knows.
@@ -293,11 +306,12 @@ class GraphSource(Microsoft365Source):
         try:
             admins: set[str] = set()
             for role in self._pages(f"{self._v}/directoryRoles"):
-                role_id = role.get("id")
+                role_id = _obj(role).get("id")
                 if not role_id:
                     continue
-                for member in self._pages(f"{self._v}/directoryRoles/{role_id}/members", {"$select": "id"}):
-                    if member.get("id"):
+                members = f"{self._v}/directoryRoles/{quote(str(role_id), safe='')}/members"
+                for member in self._pages(members, {"$select": "id"}):
+                    if _obj(member).get("id"):
                         admins.add(str(member["id"]))
             return admins
         except ApiPermissionError:
@@ -316,7 +330,8 @@ class GraphSource(Microsoft365Source):
             if self.cancelled.is_set():
                 raise MfaSourceError("collection cancelled (plugin timeout)")
             methods: list[str] = []
-            for method in self.client.iter_next_link(f"{self._v}/users/{base['id']}/authentication/methods"):
+            path = f"{self._v}/users/{quote(base['id'], safe='')}/authentication/methods"
+            for method in self.client.iter_next_link(path):
                 name = method_name(method)
                 if name and name != "password" and name not in methods:
                     methods.append(name)
@@ -343,7 +358,8 @@ class GraphSource(Microsoft365Source):
             self.sleep(self.settings.conditional_access_pause_seconds)
         try:
             for raw in self._pages(f"{self._v}/identity/conditionalAccess/policies"):
-                policies.append(summarise_policy(raw, upns))
+                if isinstance(raw, dict):
+                    policies.append(summarise_policy(raw, upns))
             ca_read = True
         except ApiPermissionError as exc:
             if exc.code == NON_PREMIUM_CODE:
