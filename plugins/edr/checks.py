@@ -323,7 +323,9 @@ class Evaluation:
         total = len(machines)
         if total == 0:
             return CheckResult(check_id=check_id, status=Status.passed, measured=100.0, threshold=target,
-                               reason=_t(f"No {what_en} in the inventory.", f"Aucun {what_fr} dans l'inventaire."))
+                               reason=_t(f"No {what_en} in the inventory.",
+                                         "Aucun serveur ni contrôleur de domaine dans l'inventaire." if servers
+                                         else "Aucun poste de travail dans l'inventaire."))
         coverage = (total - len(missing)) / total * 100
         affected = _affected(
             AffectedAsset(name=a.name, kind="host", detail=self._missing_detail(a, records.get(a.key, [])))

@@ -87,6 +87,7 @@ def test_scan_only_machine_of_unknown_role_is_a_server_when_its_os_says_so() -> 
 def test_no_server_in_the_inventory_passes() -> None:
     result = _run([_device("WKS-001")], [_asset("WKS-001")])["edr.servers_without_agent"]
     assert result.status is Status.passed and result.affected == ()
+    assert result.reason is not None and result.reason.fr == "Aucun serveur ni contrôleur de domaine dans l'inventaire."
 
 
 def test_network_devices_other_plugins_and_exempt_machines_are_not_counted() -> None:
