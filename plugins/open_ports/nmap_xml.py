@@ -61,19 +61,35 @@ class NmapXmlError(PortScanError):
         super().__init__(f"{where}: {problem}")
 
 
-def _guarded_stdlib_fromstring(data: bytes) -> Element:  # pragma: no cover - used only without defusedxml
-    from xml.etree.ElementTree import XMLParser
+def _guarded_stdlib_fromstring(data: bytes) -> Element:
+    """The standard expat parser building an ElementTree, refusing any entity declaration or reference.
 
-    parser = XMLParser()
+    Used only when defusedxml is not installed; nmap never writes entities, so refusing them loses nothing.
+    """
+    from xml.etree.ElementTree import TreeBuilder
+    from xml.parsers import expat
+
+    builder = TreeBuilder()
+    parser = expat.ParserCreate()
 
     def refuse(*_args: Any) -> None:
         raise ValueError("entity declarations are not allowed in nmap XML")
 
-    parser.parser.EntityDeclHandler = refuse  # type: ignore[attr-defined]
-    parser.parser.UnparsedEntityDeclHandler = refuse  # type: ignore[attr-defined]
-    parser.parser.ExternalEntityRefHandler = refuse  # type: ignore[attr-defined]
-    parser.feed(data)
-    return parser.close()
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    parser.buffer_text = True
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        error = ParseError(expat.ErrorString(exc.code) + f": line {exc.lineno}, column {exc.offset}")
+        error.code = exc.code
+        error.position = (exc.lineno, exc.offset)
+        raise error from None
+    return builder.close()
 
 
 def _parse_document(data: bytes, origin: str) -> Element:

@@ -162,7 +162,6 @@ def test_live_evidence_keeps_versions_all_cpes_and_exact_arguments(live_audit):
     assert inventory_ips == {listener.host for listener in internal.values()}
 
 
-@pytest.mark.nmap
 def test_target_outside_scope_is_refused_before_any_packet(listener_pool: ListenerPool, tmp_path):
     inside = listener_pool.start(TELNET, "127.0.0.41")
     table = f'mode = "live"\ninternal_targets = ["{inside.host}"]\nexternal_targets = ["127.0.1.41"]\n' + FAST

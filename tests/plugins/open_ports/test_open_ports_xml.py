@@ -196,3 +196,29 @@ def test_arbitrary_attribute_values_never_escape_the_domain_error(portid, protoc
         f"</service></port></ports></host></nmaprun>"
     )
     _parse_or_domain_error(doc.encode("utf-8", "surrogatepass"))
+
+
+def test_stdlib_fallback_parser_behaves_the_same(monkeypatch):
+    """Where defusedxml is not installed, the guarded expat parser gives the same results and errors."""
+    from auditor_plugins.open_ports import nmap_xml
+
+    with_defusedxml = parse_nmap_xml(SMALL, "small.xml")
+    monkeypatch.setattr(nmap_xml, "_defused_fromstring", None)
+    assert parse_nmap_xml(SMALL, "small.xml") == with_defusedxml
+    with pytest.raises(NmapXmlError, match="unsafe XML refused"):
+        parse_nmap_xml(b'<!DOCTYPE nmaprun [<!ENTITY a "x">]><nmaprun>&a;</nmaprun>', "bomb.xml")
+    with pytest.raises(NmapXmlError, match="unsafe XML refused"):
+        parse_nmap_xml(b'<!DOCTYPE nmaprun [<!ENTITY x SYSTEM "file:///etc/passwd">]><nmaprun>&x;</nmaprun>', "x.xml")
+    with pytest.raises(NmapXmlError, match=r"^t\.xml, line \d+: malformed XML: .*ends too early"):
+        parse_nmap_xml(SMALL[:300], "t.xml")
+    _parse_or_domain_error(b"\xff\xfe<\x00n\x00")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, len(SMALL)), st.integers(0, 40), st.binary(max_size=30))
+def test_garbled_documents_with_the_fallback_parser(position, cut, insert):
+    from auditor_plugins.open_ports import nmap_xml
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nmap_xml, "_defused_fromstring", None)
+        _parse_or_domain_error(SMALL[:position] + insert + SMALL[position + cut:])
