@@ -389,12 +389,17 @@ def assess_service(product: str, version: str, hints: str = "", data: LifecycleD
     if parsed is None:
         return None
     distro = _distro_package(product, first, f"{version} {hints}", data)
+    backported = distro is not None or bool(_DISTRO_WORDS.search(f"{version} {hints}".lower()))
     branch = next((b for b in data.services if b.product == product and in_range(parsed, b.from_, b.below)), None)
     exploited: tuple[KnownExploited, ...] = ()
-    if distro is None:  # distribution packages backport fixes: a banner version says nothing about them
+    if not backported:  # distribution packages backport fixes: a banner version says nothing about them
         exploited = tuple(k for k in data.known_exploited if k.product == product and in_range(parsed, k.from_,
                                                                                                  k.below))
     return ServiceAssessment(product, first, branch, distro, exploited)
+
+
+_DISTRO_WORDS = re.compile(r"\b(?:centos|red ?hat|rhel|debian|ubuntu|suse|amzn|rocky|alma(?:linux)?|"
+                           r"el[5-9](?:_\d+)?|fc\d\d)\b|\+deb\d|ubuntu\d|\.el\d")
 
 
 def _distro_package(product: str, version: str, hints: str, data: LifecycleData) -> LinuxRelease | None:
