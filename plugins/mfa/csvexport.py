@@ -4,27 +4,39 @@ Where it comes from: Entra admin center > Protection > Authentication methods > 
 Download.  The file is what a technician can hand us when no app registration is allowed: it has one row per
 user with the same facts as Graph's `userRegistrationDetails` report, under display labels.
 
-Columns are matched by name, never by position, after normalising case, spaces and punctuation, so that
-"User principal name", "userPrincipalName" and "USER PRINCIPAL NAME" are the same column.  Recognised
-columns (first label is the admin center's English label; Graph property names are accepted too):
+Columns are matched by name, never by position, after normalising case, accents, spaces and punctuation,
+so "User principal name", "userPrincipalName" and "USER PRINCIPAL NAME" are the same column.
 
-=====================  ==============================================  ========
+Microsoft's documentation of the report (Entra docs, "Authentication Methods Activity", section "User
+registration details") lists these columns: User principal name, Name, MFA Capable (Capable / Not Capable),
+Passwordless Capable, SSPR Registered (Registered / Not Registered), SSPR Enabled (Enabled / Not Enabled),
+SSPR Capable, Methods registered (Alternate Mobile Phone, Certificate-based authentication, Email, FIDO2
+security key, Hardware OATH token, Microsoft Authenticator app, Microsoft Passwordless phone sign-in, Mobile
+phone, Office phone, Security questions, Software OATH token, Temporary Access Pass, Windows Hello for
+Business) and Last Updated Time.  Newer portals add columns such as User type, Admin, MFA registered and
+Default MFA method; they are used when present.  Recognised columns (Graph property names accepted too):
+
+=====================  ==============================================  ==========================
 field                  accepted headers                                required
-=====================  ==============================================  ========
+=====================  ==============================================  ==========================
 upn                    User principal name, userPrincipalName, UPN     yes
-mfa_registered         MFA registered, isMfaRegistered                 yes
-display_name           User display name, Display name, Name           no
+mfa_registered         MFA registered, isMfaRegistered                 this or MFA capable
+mfa_capable            MFA capable, isMfaCapable                       this or MFA registered
+display_name           Name, User display name, Display name           no
 id                     Id, Object ID, User ID                          no
 user_type              User type, userType (Member/Guest)              no (member)
 is_admin               Admin, Is admin, isAdmin                        no (unknown)
-mfa_capable            MFA capable, isMfaCapable                       no
 methods                Methods registered, methodsRegistered           no
 default_method         Default MFA method, defaultMfaMethod,           no
                        userPreferredMethodForSecondaryAuthentication
 enabled                Account enabled, accountEnabled                 no (unknown)
-=====================  ==============================================  ========
+=====================  ==============================================  ==========================
 
-French admin center labels for the same columns are accepted as well (see `_ALIASES`).  The export does not
+When the export has "MFA Capable" but no "MFA registered", capability stands for registration (a user
+registered with a method the policy does not allow counts as not registered: the stricter reading).
+Booleans may be True/False, Yes/No, Capable/Not Capable, Registered/Not Registered, Enabled/Not Enabled,
+or their French forms (Vrai/Faux, Oui/Non).  French admin center labels for the columns are accepted as
+well (see `_ALIASES`; they are best guesses, not checked against a French export).  The export does not
 carry the account's enabled state, so "disabled users are not counted" cannot be applied to it; the checks
 say so.  Excel re-saves such files in the French locale with `;` as delimiter, in Windows-1252, sometimes
 with a UTF-8 BOM: all are accepted.  Any problem raises `RegistrationCsvError` naming the file, the line
@@ -73,10 +85,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "enabled": ("Account enabled", "accountEnabled", "Compte activé"),
 }
 _HEADER_TO_FIELD = {_norm(alias): field for field, aliases in _ALIASES.items() for alias in aliases}
-_REQUIRED = ("upn", "mfa_registered")
-
-_TRUE = {"true", "yes", "1", "vrai", "oui", "y"}
-_FALSE = {"false", "no", "0", "faux", "non", "n"}
+_TRUE = {_norm(v) for v in ("true", "yes", "1", "vrai", "oui", "y", "capable", "registered", "enabled",
+                             "compatible", "inscrit", "active")}
+_FALSE = {_norm(v) for v in ("false", "no", "0", "faux", "non", "n", "not capable", "not registered", "not enabled",
+                              "non capable", "non compatible", "non inscrit", "non active", "incapable")}
 
 #: Admin center display labels and Graph names of authentication methods -> Graph `methodsRegistered` names.
 _METHOD_NAMES: dict[str, str] = {
@@ -91,7 +103,10 @@ _METHOD_NAMES: dict[str, str] = {
                                        "Microsoft Authenticator push", "push"),
         "microsoftAuthenticatorPasswordless": ("microsoftAuthenticatorPasswordless",
                                                "Microsoft Authenticator passwordless",
-                                               "Passwordless Microsoft Authenticator"),
+                                               "Passwordless Microsoft Authenticator",
+                                               "Microsoft Passwordless phone sign-in"),
+        "certificateBasedAuthentication": ("certificateBasedAuthentication", "Certificate-based authentication",
+                                           "Authentification par certificat"),
         "softwareOneTimePasscode": ("softwareOneTimePasscode", "Software OATH token", "Software one-time passcode",
                                     "OATH software token", "oath"),
         "hardwareOneTimePasscode": ("hardwareOneTimePasscode", "Hardware OATH token",
@@ -149,7 +164,7 @@ def _delimiter(header_line: str) -> str:
 
 
 def _bool(value: str, *, name: str, line: int, column: str, required: bool) -> bool | None:
-    key = value.strip().lower()
+    key = _norm(value)
     if key in _TRUE:
         return True
     if key in _FALSE:
@@ -158,7 +173,8 @@ def _bool(value: str, *, name: str, line: int, column: str, required: bool) -> b
         return None
     shown = value if len(value) <= 40 else value[:37] + "..."
     raise RegistrationCsvError(
-        f"{name}: line {line}, column '{column}': expected true or false (or yes/no, vrai/faux), got '{shown}'"
+        f"{name}: line {line}, column '{column}': expected true or false (or yes/no, capable/not capable, "
+        f"vrai/faux), got '{shown}'"
     )
 
 
@@ -199,13 +215,15 @@ def parse_registration_csv(data: bytes | str, *, name: str = "registration CSV")
         if field and field not in columns:
             columns[field] = index
             labels[field] = label.strip().replace("\ufeff", "")[:60]
-    missing = [f for f in _REQUIRED if f not in columns]
+    missing = [f"'{_ALIASES['upn'][0]}'"] if "upn" not in columns else []
+    if "mfa_registered" not in columns and "mfa_capable" not in columns:
+        missing.append(f"'{_ALIASES['mfa_registered'][0]}' or '{_ALIASES['mfa_capable'][0]}'")
     if missing:
-        wanted = " and ".join(f"'{_ALIASES[f][0]}'" for f in missing)
         raise RegistrationCsvError(
-            f"{name}: line 1: missing column {wanted}; is this the Entra admin center export of "
+            f"{name}: line 1: missing column {' and '.join(missing)}; is this the Entra admin center export of "
             f"Authentication methods > User registration details?"
         )
+    registered_field = "mfa_registered" if "mfa_registered" in columns else "mfa_capable"
     users: list[M365User] = []
     seen_upns: set[str] = set()
     while True:
@@ -225,7 +243,7 @@ def parse_registration_csv(data: bytes | str, *, name: str = "registration CSV")
             index = columns.get(field)
             return row[index] if index is not None and index < len(row) else ""
 
-        if columns["upn"] >= len(row) or columns["mfa_registered"] >= len(row):
+        if columns["upn"] >= len(row) or columns[registered_field] >= len(row):
             raise RegistrationCsvError(
                 f"{name}: line {line}: only {len(row)} column(s) where the header has {len(header)}; "
                 f"check the delimiter and quoting"
@@ -256,8 +274,8 @@ def parse_registration_csv(data: bytes | str, *, name: str = "registration CSV")
                               required=False),
                 is_admin=_bool(cell("is_admin"), name=name, line=line, column=labels.get("is_admin", ""),
                                required=False),
-                mfa_registered=_bool(cell("mfa_registered"), name=name, line=line,
-                                     column=labels["mfa_registered"], required=True),
+                mfa_registered=_bool(cell(registered_field), name=name, line=line,
+                                     column=labels[registered_field], required=True),
                 mfa_capable=_bool(cell("mfa_capable"), name=name, line=line, column=labels.get("mfa_capable", ""),
                                   required=False),
                 methods=_methods(cell("methods")),

@@ -54,7 +54,7 @@ STRONG_METHODS = frozenset({
     "microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless", "softwareOneTimePasscode",
     "hardwareOneTimePasscode", "fido2", "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator",
     "passKeyDeviceBoundWindowsHello", "passKeySynced", "windowsHelloForBusiness", "macOsSecureEnclaveKey",
-    "externalAuthenticationMethod",
+    "externalAuthenticationMethod", "certificateBasedAuthentication",
 })
 
 CollectionPath = Literal["registration_report", "per_user_methods", "csv_export", "recorded_json"]

@@ -36,6 +36,30 @@ def test_admin_center_export() -> None:
     assert partner.user_type == "guest" and partner.phone_only and partner.default_method == "mobilePhone"
 
 
+DOCUMENTED = "\n".join([
+    # The columns and values Microsoft documents for the admin center's User registration details list.
+    "User principal name,Name,MFA Capable,Passwordless Capable,SSPR Registered,SSPR Enabled,SSPR Capable,"
+    "Methods registered,Last Updated Time",
+    'luc.richard@cabinet-durand.fr,Luc Richard,Capable,Not Capable,Registered,Enabled,Capable,'
+    '"Microsoft Authenticator app, Mobile phone",2026-11-19T22:14:05Z',
+    "julie.moreau@cabinet-durand.fr,Julie Moreau,Not Capable,Not Capable,Not Registered,Enabled,Not Capable,,"
+    "2026-11-19T22:14:05Z",
+    'pierre.petit@cabinet-durand.fr,Pierre Petit,Capable,Capable,Registered,Enabled,Capable,'
+    '"FIDO2 security key, Microsoft Passwordless phone sign-in, Certificate-based authentication, Office phone",'
+    "2026-11-19T22:14:05Z",
+])
+
+
+def test_documented_admin_center_columns() -> None:
+    luc, julie, pierre = parse_registration_csv(DOCUMENTED.encode(), name="documented.csv")
+    assert (luc.display_name, luc.mfa_registered, luc.mfa_capable) == ("Luc Richard", True, True)
+    assert luc.methods == ("microsoftAuthenticatorPush", "mobilePhone") and not luc.phone_only
+    assert julie.mfa_registered is False and julie.methods == ()
+    assert pierre.methods == ("fido2", "microsoftAuthenticatorPasswordless", "certificateBasedAuthentication",
+                              "officePhone")
+    assert all(u.is_admin is None and u.enabled is None and u.user_type == "member" for u in (luc, julie, pierre))
+
+
 def test_french_excel_semicolon_bom_and_cp1252() -> None:
     text = ("Nom d'utilisateur principal;Nom d'affichage;Type d'utilisateur;Administrateur;"
             "Inscrit à l'authentification multifacteur;Méthodes inscrites\r\n"
@@ -60,7 +84,7 @@ def test_missing_column_names_file_and_line(tmp_path) -> None:
     path.write_text("User principal name,Display name\na@x.test,A\n", encoding="utf-8")
     with pytest.raises(RegistrationCsvError) as info:
         read_registration_csv(path)
-    assert str(info.value).startswith(f"{path}: line 1: missing column 'MFA registered'")
+    assert str(info.value).startswith(f"{path}: line 1: missing column 'MFA registered' or 'MFA capable'")
 
 
 def test_bad_boolean_names_line_and_column() -> None:
