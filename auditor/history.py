@@ -466,8 +466,7 @@ def compare(store: object, new_id: str, old_id: str | None = None, *, baseline: 
     from auditor.store import Store
 
     assert isinstance(store, Store)
-    new_full = store.resolve(new_id)
-    client_id = store.client_of(new_full)
+    new_full, client_id = store.locate(new_id)
     entries = store.history(client_id)
     position = {e.id: i for i, e in enumerate(entries)}
     if old_id is None:
@@ -481,9 +480,9 @@ def compare(store: object, new_id: str, old_id: str | None = None, *, baseline: 
         if old_full not in position:
             raise HistoryError(f"audit {old_full} is not an audit of client '{client_id}' (the client of {new_full})")
     old, new = store.get(old_full), store.get(new_full)
-    before = {e.id for e in entries if e.collected_at < old.collected_at and e.id != old_full}
-    earlier_findings = [(f.check_id, f.asset) for f in store.findings(client_id) if f.audit_id in before]
-    earlier_items = [r.item_id for r in store.roadmap_items(client_id) if r.audit_id in before]
+    before = [e.id for e in entries if e.collected_at < old.collected_at and e.id != old_full]
+    earlier_findings = {(f.check_id, f.asset) for f in store.findings(client_id, before)} if before else set()
+    earlier_items = {r.item_id for r in store.roadmap_items(client_id, before)} if before else set()
     return diff_audits(old, new, baseline=baseline, earlier_findings=earlier_findings,
                        earlier_roadmap_items=earlier_items)
 

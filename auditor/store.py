@@ -282,25 +282,39 @@ class Store:
         _write_index(session, FindingRow, [r for p in prepared for r in p.findings])
         _write_index(session, RoadmapItemRow, [r for p in prepared for r in p.roadmap])
 
+    def _rows(self, statement: sa.Executable) -> list[sa.Row]:
+        """Run one read-only query on a plain connection (no ORM bookkeeping: the history reads are hot)."""
+        try:
+            with self.engine.connect() as connection:
+                return list(connection.execute(statement).all())
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store {_safe_url(self.url)}: {REDACTOR.redact(str(exc))}") from None
+
     def resolve(self, audit_id: str) -> str:
         """The full id of an audit given its id or an unambiguous prefix of it."""
-        with self.session() as session:
-            if session.get(AuditRow, audit_id, options=[sa.orm.load_only(AuditRow.id)]) is not None:
-                return audit_id
-            matches = session.scalars(
-                sa.select(AuditRow.id).where(AuditRow.id.startswith(audit_id, autoescape=True)).limit(2)
-            ).all()
-        if len(matches) != 1:
+        return self.locate(audit_id)[0]
+
+    def locate(self, audit_id: str) -> tuple[str, str]:
+        """(full id, client id) of an audit given its id or an unambiguous prefix."""
+        rows = self._rows(sa.select(AuditRow.id, AuditRow.client_id).where(AuditRow.id == audit_id))
+        if not rows:
+            rows = self._rows(sa.select(AuditRow.id, AuditRow.client_id)
+                              .where(AuditRow.id.startswith(audit_id, autoescape=True)).limit(2))
+        if len(rows) != 1:
             raise StoreError(f"no audit '{audit_id}' in store {_safe_url(self.url)}"
-                             + (" (the prefix is ambiguous)" if matches else ""))
-        return matches[0]
+                             + (" (the prefix is ambiguous)" if rows else ""))
+        return rows[0][0], rows[0][1]
 
     def get(self, audit_id: str) -> Audit:
-        full_id = self.resolve(audit_id)
-        with self.session() as session:
-            row = session.execute(sa.select(AuditRow.document, AuditRow.document_z)
-                                  .where(AuditRow.id == full_id)).one()
-        document = zlib.decompress(row.document_z).decode("utf-8") if row.document_z is not None else row.document
+        """An audit by id or unique prefix (the whole stored document, validated)."""
+        rows = self._rows(sa.select(AuditRow.id, AuditRow.document, AuditRow.document_z)
+                          .where(AuditRow.id == audit_id))
+        if not rows:
+            full_id = self.resolve(audit_id)
+            rows = self._rows(sa.select(AuditRow.id, AuditRow.document, AuditRow.document_z)
+                              .where(AuditRow.id == full_id))
+        full_id, text, packed = rows[0]
+        document = zlib.decompress(packed).decode("utf-8") if packed is not None else text
         try:
             return Audit.model_validate_json(document or "")
         except ValidationError as exc:
@@ -309,14 +323,13 @@ class Store:
 
     def history(self, client_id: str) -> list[AuditSummary]:
         """A client's audits, oldest first, from the summary columns (no document is parsed)."""
-        with self.session() as session:
-            rows = session.execute(
-                sa.select(AuditRow.id, AuditRow.client_id, AuditRow.collected_at, AuditRow.kind, AuditRow.score,
-                          AuditRow.grade, AuditRow.coverage, AuditRow.baseline, AuditRow.bundle_digest,
-                          AuditRow.findings_count, AuditRow.critical_findings, AuditRow.area_scores)
-                .where(AuditRow.client_id == client_id)
-                .order_by(AuditRow.collected_at, AuditRow.id)
-            ).all()
+        rows = self._rows(
+            sa.select(AuditRow.id, AuditRow.client_id, AuditRow.collected_at, AuditRow.kind, AuditRow.score,
+                      AuditRow.grade, AuditRow.coverage, AuditRow.baseline, AuditRow.bundle_digest,
+                      AuditRow.findings_count, AuditRow.critical_findings, AuditRow.area_scores)
+            .where(AuditRow.client_id == client_id)
+            .order_by(AuditRow.collected_at, AuditRow.id)
+        )
         out = []
         for row in rows:
             data = row._asdict()
@@ -326,9 +339,7 @@ class Store:
         return out
 
     def client_of(self, audit_id: str) -> str:
-        with self.session() as session:
-            return session.execute(sa.select(AuditRow.client_id).where(AuditRow.id == self.resolve(audit_id))
-                                   ).scalar_one()
+        return self.locate(audit_id)[1]
 
     def previous(self, audit_id: str) -> AuditSummary | None:
         """The audit of the same client collected just before this one (None for the first)."""
@@ -338,8 +349,7 @@ class Store:
         return entries[index - 1] if index > 0 else None
 
     def clients(self) -> list[tuple[str, str]]:
-        with self.session() as session:
-            return [(r.id, r.name) for r in session.scalars(sa.select(ClientRow).order_by(ClientRow.id))]
+        return [(r[0], r[1]) for r in self._rows(sa.select(ClientRow.id, ClientRow.name).order_by(ClientRow.id))]
 
     def latest(self, client_id: str) -> Audit | None:
         entries = self.history(client_id)
@@ -353,31 +363,28 @@ class Store:
 
     # -- the history index -------------------------------------------------------------------------
 
-    def findings(self, client_id: str) -> list[FindingRecord]:
-        with self.session() as session:
-            rows = session.execute(
-                sa.select(FindingRow.audit_id, FindingRow.check_id, FindingRow.asset, FindingRow.asset_kind,
+    def findings(self, client_id: str, audits: Iterable[str] | None = None) -> list[FindingRecord]:
+        """Finding rows of a client (optionally only of the given audits)."""
+        query = sa.select(FindingRow.audit_id, FindingRow.check_id, FindingRow.asset, FindingRow.asset_kind,
                           FindingRow.severity).where(FindingRow.client_id == client_id)
-            ).all()
-        return [FindingRecord(*row) for row in rows]
+        if audits is not None:
+            query = query.where(FindingRow.audit_id.in_(list(audits)))
+        return [FindingRecord(*row) for row in self._rows(query)]
 
     def results(self, client_id: str) -> list[ResultRecord]:
-        with self.session() as session:
-            rows = session.execute(
-                sa.select(CheckResultRow.audit_id, CheckResultRow.check_id, CheckResultRow.area,
-                          CheckResultRow.severity, CheckResultRow.status, CheckResultRow.score_share)
-                .where(CheckResultRow.client_id == client_id)
-            ).all()
+        rows = self._rows(sa.select(CheckResultRow.audit_id, CheckResultRow.check_id, CheckResultRow.area,
+                                    CheckResultRow.severity, CheckResultRow.status, CheckResultRow.score_share)
+                          .where(CheckResultRow.client_id == client_id))
         return [ResultRecord(*row) for row in rows]
 
-    def roadmap_items(self, client_id: str) -> list[RoadmapRecord]:
-        with self.session() as session:
-            rows = session.execute(
-                sa.select(RoadmapItemRow.audit_id, RoadmapItemRow.item_id, RoadmapItemRow.remediation_group,
+    def roadmap_items(self, client_id: str, audits: Iterable[str] | None = None) -> list[RoadmapRecord]:
+        """Roadmap item rows of a client (optionally only of the given audits)."""
+        query = sa.select(RoadmapItemRow.audit_id, RoadmapItemRow.item_id, RoadmapItemRow.remediation_group,
                           RoadmapItemRow.severity, RoadmapItemRow.phase, RoadmapItemRow.target_date,
                           RoadmapItemRow.checks).where(RoadmapItemRow.client_id == client_id)
-            ).all()
-        return [RoadmapRecord(*row[:6], tuple(row[6].split())) for row in rows]
+        if audits is not None:
+            query = query.where(RoadmapItemRow.audit_id.in_(list(audits)))
+        return [RoadmapRecord(*row[:6], tuple(row[6].split())) for row in self._rows(query)]
 
     # -- moving a client between stores -------------------------------------------------------------
 
