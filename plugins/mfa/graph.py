@@ -282,7 +282,8 @@ class GraphSource(Microsoft365Source):
                 methods=_strings(row.get("methodsRegistered")),
                 default_method=str(default) if default and default != "none" else None,
             ))
-        # Users created after the report was computed: not registered as far as anyone knows.
+        # Users absent from the report: disabled accounts (the report does not list them) and accounts created
+        # since it was computed (not registered as far as anyone knows).
         for user_id, base in directory.items():
             if user_id not in seen:
                 users.append(self._user(base, is_admin=None, methods=(), registered=False))

@@ -435,7 +435,7 @@ class GraphEmulator(EmulatorServer):
             "systemPreferredAuthenticationMethods": [u.default_method] if u.default_method else [],
             "userPreferredMethodForSecondaryAuthentication": _preferred(u.default_method),
             "lastUpdatedDateTime": "2026-11-19T22:14:05Z",
-        } for u in tenant.users]
+        } for u in tenant.users if u.enabled]  # the documented list "doesn't work for disabled users"
 
     # -- helpers
     def _token_url_path(self) -> str:
