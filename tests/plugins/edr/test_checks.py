@@ -84,6 +84,17 @@ def test_scan_only_machine_of_unknown_role_is_a_server_when_its_os_says_so() -> 
     assert [a.name for a in results["edr.workstations_without_agent"].affected] == ["10.0.0.6"]
 
 
+def test_stale_directory_objects_are_left_out_unless_the_scan_saw_them() -> None:
+    inventory = [_asset("WKS-001"), _asset("WKS-OLD-03"), _asset("WKS-OLD-04", sources=("account_hygiene",
+                                                                                          "open_ports"))]
+    evidence = EdrEvidence(collected_at=NOW, consoles=(CONSOLE,), devices=(_device("WKS-001"),))
+    (_servers, workstations, *_rest) = evaluate(
+        evidence, now=NOW, parameters=EdrParameters(), inventory=inventory,
+        stale_directory_names=["wks-old-03.durand.local", "WKS-OLD-04"])
+    # WKS-OLD-03 is only a stale AD object; WKS-OLD-04 is stale in AD but answered the scan: still a machine.
+    assert (workstations.measured, [a.name for a in workstations.affected]) == (50.0, ["WKS-OLD-04"])
+
+
 def test_no_server_in_the_inventory_passes() -> None:
     result = _run([_device("WKS-001")], [_asset("WKS-001")])["edr.servers_without_agent"]
     assert result.status is Status.passed and result.affected == ()

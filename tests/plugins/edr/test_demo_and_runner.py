@@ -175,3 +175,22 @@ def test_live_run_through_the_runner_keeps_secrets_out_of_the_bundle(tmp_path: P
     assert estate.client_secret.encode() not in everything
     assert all(token.encode() not in everything for token in emulator.tokens)
     assert json.loads(files["evidence/edr.json"])["payload"]["devices"][0]["name"] == "wks-001.durand.local"
+
+
+def test_demo_with_the_directory_leaves_the_stale_computer_out(tmp_path: Path) -> None:
+    """With the AD plugin's recorded demo evidence, WKS-OLD-03 (stale object) is not a machine to cover."""
+    ad_sample = ROOT / "samples" / "demo-client" / "account_hygiene" / "ad.json"
+    registry = PluginRegistry.build()
+    if "account_hygiene" not in registry.infos or not ad_sample.is_file():
+        pytest.skip("the account hygiene plugin or its demo evidence is not available")
+    profile = load_profile(_profile(tmp_path, (
+        f'[plugins.account_hygiene]\nmode = "recorded"\nevidence_file = "{ad_sample}"\n'
+        f'[plugins.edr]\nmode = "recorded"\nrecorded_files = ["{DEMO}"]\n')), registry)
+    audit, _bundle, _files = run_audit(profile, registry)
+    results = {r.check_id: r for r in audit.results if r.check_id.startswith("edr.")}
+    workstations = results["edr.workstations_without_agent"]
+    # WKS-001..006, LAP-007, LAP-008 from AD; WKS-004 only discovered by Defender: 7 of 8 = 87.5 %.
+    assert (workstations.status, workstations.measured, [a.name for a in workstations.affected]) == (
+        Status.partial, 87.5, ["WKS-004"])
+    servers = results["edr.servers_without_agent"]
+    assert (servers.measured, [a.name for a in servers.affected]) == (80.0, ["SRV-FILE01"])
