@@ -65,8 +65,9 @@ def test_demo_evidence_matches_the_estate() -> None:
     assert [(a.name, a.detail) for a in servers.affected] == [
         ("SRV-FILE01", "server seen by AD, network scan; 10.20.0.20; no EDR record")]
     workstations = results["edr.workstations_without_agent"]
-    # WKS-OLD-03 (stale AD object) is counted until the core keeps AssetObservation.stale on Asset
-    # (see test_inventory_core.py): 7 of 9 = 77.8 %; it will be 7 of 8 = 87.5 % afterwards.
+    # WKS-OLD-03 (stale AD object) is counted here: the inventory is built from bare observations, with no
+    # AD evidence for the plugin's workaround, and the core's Asset drops the stale flag (test_inventory_core):
+    # 7 of 9 = 77.8 %.  With the AD evidence it is 7 of 8 (see the last test of this module).
     assert (workstations.status, workstations.measured, workstations.score_share) == (Status.partial, 77.8, 0.8187)
     assert [(a.name, a.detail) for a in workstations.affected] == [
         ("WKS-004", "workstation seen by AD, network scan; 10.20.0.104; "
