@@ -464,9 +464,12 @@ class _Builder:
 
 
 def _ticks(count: int, most: int = 8) -> set[int]:
+    """Which points get a date label: evenly spaced, always the last one, never two labels too close."""
     step = max(1, -(-count // most))
     shown = set(range(0, count, step))
-    shown.add(count - 1)
+    if count - 1 not in shown:
+        shown.discard(max(shown))
+        shown.add(count - 1)
     return shown
 
 
