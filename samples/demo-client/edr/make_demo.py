@@ -1,5 +1,8 @@
 """Regenerate defender-evidence.json: the demo client's Defender for Endpoint tenant as the plugin records it.
 
+generic-example.csv beside it is the same tenant in the documented CSV export format (docs/edr.md): `;`
+delimiter, UTF-8 BOM, French booleans, day-first dates; a test checks both give the same findings.
+
 Run from the repository root: `python3 samples/demo-client/edr/make_demo.py`.  The records are built with
 the same vendor-shaped builders the loopback emulator serves and mapped by the same code the live source
 uses (`defender_devices`), so the file is exactly what a live collection of this tenant would record.

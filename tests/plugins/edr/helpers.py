@@ -6,9 +6,8 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
-from auditor_plugins.edr.sources import DefenderSource, Pacer, SentinelOneSource
-
 from auditor.http import RetryPolicy
+from auditor_plugins.edr.sources import DefenderSource, Pacer, SentinelOneSource
 from tests.servers.edr_emulators import DefenderEmulator, SentinelOneEmulator
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from auditor.models import Asset, Status
 from auditor_plugins.edr.checks import CHECKS, evaluate
 from auditor_plugins.edr.config import EdrParameters
 from auditor_plugins.edr.evidence import ConsoleInfo, EdrDevice, EdrEvidence
-
-from auditor.models import Asset, Status
 from tests.plugins.edr.helpers import NOW
 
 CONSOLE = ConsoleInfo(provider="defender", source="https://api.security.microsoft.com")

@@ -7,12 +7,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from auditor_plugins import edr
-from auditor_plugins.edr.config import EdrSettings
-from auditor_plugins.edr.sources import EdrApiError, EdrCancelled
 
 from auditor.errors import CredentialsMissing
 from auditor.plugin_api import CollectContext, ScopeGuard
+from auditor_plugins import edr
+from auditor_plugins.edr.config import EdrSettings
+from auditor_plugins.edr.sources import EdrApiError, EdrCancelled
 from tests.plugins.edr.helpers import defender_source, sentinelone_source
 from tests.servers.edr_emulators import DefenderEstate, SentinelOneEstate, defender_machine, s1_agent
 

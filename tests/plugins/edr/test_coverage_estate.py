@@ -11,12 +11,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from auditor_plugins import edr
-from auditor_plugins.edr.config import EdrParameters, EdrSettings
-
 from auditor.inventory import reconcile
 from auditor.models import AssetObservation, Status
 from auditor.plugin_api import CollectContext, EvaluationContext, ScopeGuard
+from auditor_plugins import edr
+from auditor_plugins.edr.config import EdrParameters, EdrSettings
 from tests.plugins.edr.helpers import NOW
 from tests.servers.edr_emulators import (
     DefenderEstate,

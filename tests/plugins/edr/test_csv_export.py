@@ -10,10 +10,11 @@ import io
 import ipaddress
 
 import pytest
-from auditor_plugins.edr.csvexport import CsvExportSource, EdrCsvError, parse_csv
-from auditor_plugins.edr.sources import EdrFileError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from auditor_plugins.edr.csvexport import CsvExportSource, EdrCsvError, parse_csv
+from auditor_plugins.edr.sources import EdrFileError
 
 SCOPE = (ipaddress.ip_network("10.20.0.0/24"),)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from auditor_plugins.edr.sources import EdrApiError, EdrAuthError, Pacer, merge
 
 from auditor.secrets import REDACTOR
+from auditor_plugins.edr.sources import EdrApiError, EdrAuthError, Pacer, merge
 from tests.plugins.edr.helpers import NOW, defender_source
 from tests.servers.edr_emulators import DefenderEstate, defender_alert, defender_av, defender_machine
 

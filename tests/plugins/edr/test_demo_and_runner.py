@@ -8,9 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from auditor_plugins import edr
-from auditor_plugins.edr.config import EdrParameters, EdrSettings
-from auditor_plugins.edr.sources import EdrFileError, RecordedEvidenceSource
 from pydantic import ValidationError
 
 from auditor.inventory import reconcile
@@ -19,6 +16,9 @@ from auditor.plugin_api import EvaluationContext
 from auditor.pluginmanager import PluginRegistry
 from auditor.profile import BaselineSelection, baseline_parameters, load_baseline, load_profile
 from auditor.runner import run_audit
+from auditor_plugins import edr
+from auditor_plugins.edr.config import EdrParameters, EdrSettings
+from auditor_plugins.edr.sources import EdrFileError, RecordedEvidenceSource
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "samples" / "demo-client" / "edr" / "defender-evidence.json"
@@ -195,3 +195,27 @@ def test_demo_with_the_directory_leaves_the_stale_computer_out(tmp_path: Path) -
         Status.partial, 87.5, ["WKS-004"])
     servers = results["edr.servers_without_agent"]
     assert (servers.measured, [a.name for a in servers.affected]) == (80.0, ["SRV-FILE01"])
+
+
+def test_demo_csv_example_gives_the_same_findings_as_the_defender_evidence() -> None:
+    """samples/demo-client/edr/generic-example.csv is the same tenant in the documented CSV format (`;`, BOM,
+    French booleans, day-first dates): it must lead to the same results."""
+    import ipaddress
+
+    from auditor_plugins.edr.csvexport import CsvExportSource
+    from auditor_plugins.edr.evidence import EdrEvidence
+
+    recorded = RecordedEvidenceSource(DEMO).load()
+    read = CsvExportSource(DEMO.with_name("generic-example.csv"), networks=(ipaddress.ip_network("10.20.0.0/24"),)
+                           ).read()
+    from_csv = EdrEvidence(collected_at=recorded.collected_at, consoles=read.consoles, devices=read.devices)
+
+    def findings(evidence: EdrEvidence) -> dict:
+        inventory = reconcile([*ESTATE, *edr.auditor_assets(evidence=evidence)])
+        context = EvaluationContext(plugin="edr", now=recorded.collected_at, parameters=EdrParameters(),
+                                    inventory=inventory)
+        return {r.check_id: (r.status, r.measured, [a.name for a in r.affected])
+                for r in edr.auditor_evaluate(evidence=evidence, context=context)}
+
+    assert findings(from_csv) == findings(recorded)
+    assert len(from_csv.devices) == 14

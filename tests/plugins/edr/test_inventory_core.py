@@ -5,13 +5,13 @@ here): when the core is fixed they start passing and pytest flags them so the ma
 from __future__ import annotations
 
 import pytest
-from auditor_plugins import edr
-from auditor_plugins.edr.config import EdrParameters
-from auditor_plugins.edr.evidence import ConsoleInfo, EdrDevice, EdrEvidence
 
 from auditor.inventory import InventoryIndex, reconcile
 from auditor.models import AssetObservation, Status
 from auditor.plugin_api import EvaluationContext
+from auditor_plugins import edr
+from auditor_plugins.edr.config import EdrParameters
+from auditor_plugins.edr.evidence import ConsoleInfo, EdrDevice, EdrEvidence
 from tests.plugins.edr.helpers import NOW
 
 

@@ -4,8 +4,8 @@ envelope turned into clear messages, field mapping, no token in the evidence."""
 from __future__ import annotations
 
 import pytest
-from auditor_plugins.edr.sources import EdrApiError, EdrAuthError, EdrPermissionError, merge
 
+from auditor_plugins.edr.sources import EdrApiError, EdrAuthError, EdrPermissionError, merge
 from tests.plugins.edr.helpers import NOW, sentinelone_source
 from tests.servers.edr_emulators import SentinelOneEstate, s1_agent
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from auditor_plugins.edr.sources import EdrFileError, RecordedEvidenceSource, defender_devices, sentinelone_devices
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from auditor_plugins.edr.sources import EdrFileError, RecordedEvidenceSource, defender_devices, sentinelone_devices
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**12, max_value=10**12),
                      st.floats(allow_nan=False), st.text(max_size=300))
