@@ -48,12 +48,17 @@ def update(
         "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"),
     timeout: Annotated[float, typer.Option(help="Seconds per request.", min=1, max=600)] = 30.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    product: Annotated[list[str] | None, typer.Option("--product", help="Refresh only these endoflife.date "
+                                                                        "products (repeatable).")] = None,
 ) -> None:
     """Refresh the lifecycle data from endoflife.date and CISA KEV (needs the internet; the audit does not)."""
-    from auditor_plugins.patch_level.update import http_fetcher, update_data
+    from auditor_plugins.patch_level.update import ENDOFLIFE_PRODUCTS, DataUpdateError, http_fetcher, update_data
 
+    unknown = sorted(set(product or ()) - set(ENDOFLIFE_PRODUCTS))
+    if unknown:
+        raise DataUpdateError(f"unknown product(s) {', '.join(unknown)} (known: {', '.join(ENDOFLIFE_PRODUCTS)})")
     report = update_data(source=file, output=output, fetch=http_fetcher(timeout), endoflife_url=endoflife_url,
-                         kev_url=kev_url, dry_run=dry_run)
+                         kev_url=kev_url, dry_run=dry_run, products=tuple(product or ENDOFLIFE_PRODUCTS))
     for change in report.changes:
         typer.echo(f"changed: {change}")
     for item in report.to_curate:

@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from auditor import hookimpl
+from auditor.errors import CredentialsMissing
+from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo, utcnow
+from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
 from auditor_plugins.patch_level import checks
 from auditor_plugins.patch_level.config import PatchLevelParameters, PatchLevelSettings
 from auditor_plugins.patch_level.evidence import PatchEvidence
@@ -23,11 +27,6 @@ from auditor_plugins.patch_level.sources import (
     InventorySource,
     RecordedEvidenceSource,
 )
-
-from auditor import hookimpl
-from auditor.errors import CredentialsMissing
-from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo, utcnow
-from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
 
 __version__ = "0.1.0"
 

@@ -18,6 +18,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from auditor.inventory import short_name
+from auditor.models import (
+    AffectedAsset,
+    Asset,
+    Check,
+    CheckResult,
+    Exploitability,
+    FrameworkRef,
+    LocalizedText,
+    Severity,
+    Status,
+)
 from auditor_plugins.patch_level.config import PatchLevelParameters
 from auditor_plugins.patch_level.inputs import (
     CONFIDENCE_RANK,
@@ -34,19 +46,6 @@ from auditor_plugins.patch_level.lifecycle import (
     releases_behind,
     resolve_os,
     supported_successor,
-)
-
-from auditor.inventory import short_name
-from auditor.models import (
-    AffectedAsset,
-    Asset,
-    Check,
-    CheckResult,
-    Exploitability,
-    FrameworkRef,
-    LocalizedText,
-    Severity,
-    Status,
 )
 
 PLUGIN = "patch_level"

@@ -18,11 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from auditor_plugins.patch_level.evidence import DeviceRecord, PatchEvidence
-from auditor_plugins.patch_level.lifecycle import parse_windows_build
-
 from auditor.inventory import InventoryIndex, short_name
 from auditor.models import Asset
+from auditor_plugins.patch_level.evidence import DeviceRecord, PatchEvidence
+from auditor_plugins.patch_level.lifecycle import parse_windows_build
 
 Confidence = Literal["patch-level", "release-level", "banner"]
 CONFIDENCE_RANK: dict[str, int] = {"patch-level": 0, "release-level": 1, "banner": 2}

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pydantic import ValidationError
+
 from auditor_plugins.patch_level.errors import InventoryCsvError
 from auditor_plugins.patch_level.evidence import DeviceRecord, ExportInfo
 from auditor_plugins.patch_level.lifecycle import parse_windows_build
-from pydantic import ValidationError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000

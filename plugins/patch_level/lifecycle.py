@@ -23,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from auditor_plugins.patch_level.versions import Version, in_range
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor.errors import AuditorError
+from auditor_plugins.patch_level.versions import Version, in_range
 
 EditionGroup = Literal["home_pro", "enterprise", "iot", "all"]
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from auditor.http import ApiClient, ApiProtocolError, client_credentials
 from auditor_plugins.patch_level.errors import RecordedEvidenceError
 from auditor_plugins.patch_level.evidence import DeviceRecord, ExportInfo, PatchEvidence
 from auditor_plugins.patch_level.inventory_csv import DateFormat, InventoryCsvError, parse_inventory_csv
 from auditor_plugins.patch_level.lifecycle import parse_windows_build
-from pydantic import ValidationError
-
-from auditor.http import ApiClient, ApiProtocolError, client_credentials
 
 GRAPH_PERMISSION = "DeviceManagementManagedDevices.Read.All"
 MANAGED_DEVICES_SELECT = ("id,deviceName,operatingSystem,osVersion,lastSyncDateTime,complianceState,"

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from auditor_plugins.patch_level.lifecycle import LifecycleDataError, data_path, load_data
 
 from auditor import __version__
 from auditor.errors import AuditorError
+from auditor_plugins.patch_level.lifecycle import LifecycleDataError, data_path, load_data
 
 ENDOFLIFE_URL = "https://endoflife.date/api/v1/products/"
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from auditor.models import Asset, CheckResult, Status
 from auditor_plugins.patch_level import checks
 from auditor_plugins.patch_level.config import PatchLevelParameters
 from auditor_plugins.patch_level.inputs import OsObservation, ServiceObservation
 from auditor_plugins.patch_level.lifecycle import shipped_data
-
-from auditor.models import Asset, CheckResult, Status
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 DATA = shipped_data()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from auditor_plugins.patch_level.errors import InventoryCsvError
 from auditor_plugins.patch_level.inventory_csv import parse_inventory_csv
 from auditor_plugins.patch_level.sources import CsvInventorySource
-from hypothesis import given
-from hypothesis import strategies as st
 
 UTC = dt.UTC
 FRENCH = ("Nom de l'appareil;Système d'exploitation;Version du système;Dernière mise à jour;"

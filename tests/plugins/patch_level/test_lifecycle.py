@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+
 from auditor_plugins.patch_level.lifecycle import (
     LifecycleDataError,
     OsRelease,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from auditor_plugins.patch_level.versions import Version, compare, in_range
 from hypothesis import given
 from hypothesis import strategies as st
+
+from auditor_plugins.patch_level.versions import Version, compare, in_range
 
 versions = st.one_of(
     st.text(max_size=30),
