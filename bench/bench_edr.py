@@ -15,14 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from auditor.http import RetryPolicy
+from auditor.inventory import reconcile
+from auditor.models import AssetObservation, utcnow
 from auditor_plugins.edr import auditor_assets
 from auditor_plugins.edr.checks import evaluate
 from auditor_plugins.edr.config import EdrParameters
 from auditor_plugins.edr.sources import DefenderSource, Pacer, SentinelOneSource, merge
-
-from auditor.http import RetryPolicy
-from auditor.inventory import reconcile
-from auditor.models import AssetObservation, utcnow
 from tests.servers.edr_emulators import (
     DefenderEmulator,
     DefenderEstate,

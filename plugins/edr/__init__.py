@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from auditor import hookimpl
+from auditor.errors import CredentialsMissing
+from auditor.inventory import short_name
+from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo, utcnow
+from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
 from auditor_plugins.edr import checks
 from auditor_plugins.edr.config import EdrParameters, EdrSettings
 from auditor_plugins.edr.csvexport import CsvExportSource
@@ -24,12 +29,6 @@ from auditor_plugins.edr.sources import (
     merge,
     require,
 )
-
-from auditor import hookimpl
-from auditor.errors import CredentialsMissing
-from auditor.inventory import short_name
-from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo, utcnow
-from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
 
 __version__ = "0.1.0"
 

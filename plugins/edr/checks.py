@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-
-from auditor_plugins.edr.config import EdrParameters
-from auditor_plugins.edr.evidence import EdrDevice, EdrEvidence
-from auditor_plugins.edr.normalise import NOT_ACTIVE_AV_MODES, role_from_os
 
 from auditor.inventory import InventoryIndex, short_name
 from auditor.models import (
@@ -36,6 +32,9 @@ from auditor.models import (
     Severity,
     Status,
 )
+from auditor_plugins.edr.config import EdrParameters
+from auditor_plugins.edr.evidence import EdrDevice, EdrEvidence
+from auditor_plugins.edr.normalise import NOT_ACTIVE_AV_MODES, role_from_os
 
 PLUGIN = "edr"
 AREA = "edr"
@@ -373,7 +372,8 @@ class Evaluation:
         return "; ".join(parts)
 
     # ---------------------------------------------------------------------------------------------
-    def per_agent(self, check_id: str, known, bad, detail, rule: tuple[str, str] | None = None) -> CheckResult:
+    def per_agent(self, check_id: str, known: Callable[[EdrDevice], bool], bad: Callable[[EdrDevice], bool],
+                  detail: Callable[[EdrDevice], str], rule: tuple[str, str] | None = None) -> CheckResult:
         """A check over live agents: `known(d)` says whether the console reported the value at all.
 
         `measured` is the number of agents affected, against an expected 0; `rule` (en, fr) states the

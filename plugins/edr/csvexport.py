@@ -48,12 +48,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from auditor_plugins.edr.evidence import AvMode, ConsoleInfo, EdrDevice, ProtectionMode
-from auditor_plugins.edr.normalise import Network, clean_ips, in_scope, role_from_machine_type
-from auditor_plugins.edr.sources import ConsoleRead, EdrFileError, EdrSource
 from pydantic import ValidationError
 
 from auditor.models import bound_text
+from auditor_plugins.edr.evidence import AvMode, ConsoleInfo, EdrDevice, ProtectionMode
+from auditor_plugins.edr.normalise import Network, clean_ips, in_scope, role_from_machine_type
+from auditor_plugins.edr.sources import ConsoleRead, EdrFileError, EdrSource
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000

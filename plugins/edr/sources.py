@@ -22,18 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditor_plugins.edr.evidence import ConsoleInfo, EdrDevice, EdrEvidence
-from auditor_plugins.edr.normalise import (
-    DEFENDER_ACTIVE_HEALTH,
-    DEFENDER_AV_MODES,
-    Network,
-    clean_ips,
-    in_scope,
-    parse_time,
-    role_from_machine_type,
-    role_from_os,
-    string_flag,
-)
 from pydantic import ValidationError
 
 from auditor.errors import CredentialsMissing, SourceError
@@ -47,6 +35,18 @@ from auditor.http import (
     RetryPolicy,
     StaticToken,
     client_credentials,
+)
+from auditor_plugins.edr.evidence import ConsoleInfo, EdrDevice, EdrEvidence
+from auditor_plugins.edr.normalise import (
+    DEFENDER_ACTIVE_HEALTH,
+    DEFENDER_AV_MODES,
+    Network,
+    clean_ips,
+    in_scope,
+    parse_time,
+    role_from_machine_type,
+    role_from_os,
+    string_flag,
 )
 
 
