@@ -79,6 +79,7 @@ def main() -> None:
     print(f"emulator: {args.users} users, {args.page} per page, ready in {ready:.1f} s at {url}")
 
     import requests
+
     from auditor_plugins.mfa.graph import GraphSource
     from auditor_plugins.mfa.settings import MfaSettings
 

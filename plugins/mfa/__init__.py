@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from auditor_plugins.mfa.checks import CHECKS, evaluate
-from auditor_plugins.mfa.evidence import MfaEvidence
-from auditor_plugins.mfa.settings import MfaParameters, MfaSettings
 from pydantic import BaseModel
 
 from auditor import hookimpl
@@ -21,6 +18,9 @@ from auditor.errors import SecretError
 from auditor.models import Check, CheckResult, LocalizedText, SourceInfo
 from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
 from auditor.secrets import REDACTOR, is_reference
+from auditor_plugins.mfa.checks import CHECKS, evaluate
+from auditor_plugins.mfa.evidence import MfaEvidence
+from auditor_plugins.mfa.settings import MfaParameters, MfaSettings
 
 __version__ = "1.0.0"
 

@@ -12,16 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from auditor_plugins.mfa.evidence import (
-    ConditionalAccessPolicy,
-    Enforcement,
-    GoogleUser,
-    M365User,
-    MfaEvidence,
-    Microsoft365Evidence,
-)
-from auditor_plugins.mfa.settings import MfaParameters
-
 from auditor.models import (
     AffectedAsset,
     Check,
@@ -32,6 +22,15 @@ from auditor.models import (
     Severity,
     Status,
 )
+from auditor_plugins.mfa.evidence import (
+    ConditionalAccessPolicy,
+    Enforcement,
+    GoogleUser,
+    M365User,
+    MfaEvidence,
+    Microsoft365Evidence,
+)
+from auditor_plugins.mfa.settings import MfaParameters
 
 PLUGIN = "mfa"
 AREA = "mfa"

@@ -51,9 +51,10 @@ import re
 import unicodedata
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from auditor_plugins.mfa.errors import RegistrationCsvError
 from auditor_plugins.mfa.evidence import M365User
-from pydantic import ValidationError
 
 #: Refuse absurd files early: an SMB tenant has hundreds of users, the biggest thousands.
 MAX_ROWS = 200_000

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+
+from auditor.http import ApiClient, ApiError, RetryPolicy
+from auditor.secrets import REDACTOR
 from auditor_plugins.mfa.errors import MfaAuthError, MfaProtocolError, MfaSourceError
 from auditor_plugins.mfa.evidence import GoogleUser, GoogleWorkspaceEvidence
 from auditor_plugins.mfa.jwtsign import JwtSigningError, sign_rs256
 from auditor_plugins.mfa.settings import GOOGLE_SCOPE, MfaSettings
 from auditor_plugins.mfa.sources import AssertionToken, GoogleWorkspaceSource, translate
-
-from auditor.http import ApiClient, ApiError, RetryPolicy
-from auditor.secrets import REDACTOR
 
 DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
 USERS_PATH = "/admin/directory/v1/users"

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
+from auditor.http import ApiClient, ApiError, ApiPermissionError, RetryPolicy, client_credentials
+from auditor.secrets import REDACTOR
 from auditor_plugins.mfa.errors import MfaAuthError, MfaSourceError
 from auditor_plugins.mfa.evidence import (
     ConditionalAccessPolicy,
@@ -33,9 +35,6 @@ from auditor_plugins.mfa.evidence import (
 from auditor_plugins.mfa.jwtsign import JwtSigningError, b64url, sign_rs256
 from auditor_plugins.mfa.settings import MfaSettings
 from auditor_plugins.mfa.sources import AssertionToken, Microsoft365Source, translate
-
-from auditor.http import ApiClient, ApiError, ApiPermissionError, RetryPolicy, client_credentials
-from auditor.secrets import REDACTOR
 
 NON_PREMIUM_CODE = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 

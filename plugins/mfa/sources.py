@@ -16,17 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from auditor_plugins.mfa.csvexport import read_registration_csv
-from auditor_plugins.mfa.errors import (
-    MfaAuthError,
-    MfaPermissionError,
-    MfaProtocolError,
-    MfaSourceError,
-    MfaThrottledError,
-    MfaUnavailableError,
-    RecordedEvidenceError,
-)
-from auditor_plugins.mfa.evidence import GoogleWorkspaceEvidence, MfaEvidence, Microsoft365Evidence
 from pydantic import ValidationError
 
 from auditor.http import (
@@ -38,6 +27,17 @@ from auditor.http import (
     ApiUnavailable,
     OAuthToken,
 )
+from auditor_plugins.mfa.csvexport import read_registration_csv
+from auditor_plugins.mfa.errors import (
+    MfaAuthError,
+    MfaPermissionError,
+    MfaProtocolError,
+    MfaSourceError,
+    MfaThrottledError,
+    MfaUnavailableError,
+    RecordedEvidenceError,
+)
+from auditor_plugins.mfa.evidence import GoogleWorkspaceEvidence, MfaEvidence, Microsoft365Evidence
 
 
 class Microsoft365Source(ABC):

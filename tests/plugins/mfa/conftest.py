@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor_plugins.mfa.settings import MfaSettings
-
 from auditor.plugin_api import CollectContext, ScopeGuard
+from auditor_plugins.mfa.settings import MfaSettings
 
 
 def make_context(tmp_path: Path, **settings: Any) -> CollectContext:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import auditor_plugins.mfa as plugin
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import auditor_plugins.mfa as plugin
 from auditor_plugins.mfa.errors import MfaSourceError
 from auditor_plugins.mfa.evidence import ConditionalAccessPolicy, GoogleUser
 from auditor_plugins.mfa.google import GoogleDirectorySource
 from auditor_plugins.mfa.graph import method_name, summarise_policy
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from tests.plugins.mfa.conftest import make_context
 from tests.servers.graph_emulator import GraphEmulator, GraphTenant, compose_users
 

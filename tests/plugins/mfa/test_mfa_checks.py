@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
+from auditor.models import Status
+from auditor.pluginmanager import PluginRegistry
 from auditor_plugins.mfa.checks import CHECK_IDS, CHECKS, evaluate
 from auditor_plugins.mfa.evidence import (
     ConditionalAccessPolicy,
@@ -14,9 +17,6 @@ from auditor_plugins.mfa.evidence import (
     Microsoft365Evidence,
 )
 from auditor_plugins.mfa.settings import MfaParameters
-
-from auditor.models import Status
-from auditor.pluginmanager import PluginRegistry
 
 BG = "break.glass@firm.test"
 

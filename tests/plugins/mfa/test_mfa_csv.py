@@ -6,10 +6,11 @@ import csv
 import io
 
 import pytest
-from auditor_plugins.mfa.csvexport import parse_registration_csv, read_registration_csv
-from auditor_plugins.mfa.errors import RegistrationCsvError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from auditor_plugins.mfa.csvexport import parse_registration_csv, read_registration_csv
+from auditor_plugins.mfa.errors import RegistrationCsvError
 
 HEADER = ("User principal name,User display name,User type,Admin,SSPR registered,SSPR enabled,SSPR capable,"
           "MFA registered,MFA capable,Passwordless capable,Methods registered,Default MFA method")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import auditor_plugins.mfa as plugin
 import pytest
+
+import auditor_plugins.mfa as plugin
+from auditor.models import Status
 from auditor_plugins.mfa.checks import evaluate
 from auditor_plugins.mfa.errors import MfaAuthError, MfaPermissionError
 from auditor_plugins.mfa.settings import MfaParameters
-
-from auditor.models import Status
 from tests.plugins.mfa.conftest import make_context
 from tests.servers.google_emulator import (
     GoogleEmulator,

@@ -6,16 +6,16 @@ import json
 import tomllib
 from pathlib import Path
 
-import auditor_plugins.mfa as plugin
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import auditor_plugins.mfa as plugin
+from auditor.models import Status
 from auditor_plugins.mfa.checks import evaluate
 from auditor_plugins.mfa.errors import RecordedEvidenceError, RegistrationCsvError
 from auditor_plugins.mfa.settings import MfaParameters, MfaSettings
 from auditor_plugins.mfa.sources import load_recorded_json
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from auditor.models import Status
 from tests.plugins.mfa.conftest import make_context
 
 ROOT = Path(__file__).resolve().parents[3]
