@@ -110,6 +110,11 @@ def vendor_message(response: requests.Response) -> tuple[str | None, str]:
     return None, str(body)[:200]
 
 
+#: OAuth2 error codes (RFC 6749 section 5.2) that mean "these credentials are wrong", as opposed to a
+#: malformed request such as an unsupported API version.
+OAUTH_CREDENTIAL_ERRORS = frozenset({"invalid_client", "invalid_grant", "unauthorized_client"})
+
+
 class TokenProvider(ABC):
     """Supplies the authentication headers for a request and forgets its token when the server refuses it."""
 
@@ -146,6 +151,7 @@ class OAuthToken(TokenProvider):
     _expires_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     requests_made: int = 0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def headers(self, session: requests.Session) -> dict[str, str]:
         with self._lock:
@@ -158,16 +164,29 @@ class OAuthToken(TokenProvider):
             self._token = None
 
     def _fetch(self, session: requests.Session) -> None:
-        self.requests_made += 1
-        try:
-            response = session.post(self.token_url, data=self.form, headers=self.extra_headers,
-                                    timeout=self.timeout, verify=self.verify)
-        except requests.RequestException as exc:
-            raise ApiUnavailable(f"{self.name}: cannot reach {self.token_url}: {type(exc).__name__}") from None
+        response = None
+        for attempt in range(1, self.retry.attempts + 1):
+            self.requests_made += 1
+            try:
+                response = session.post(self.token_url, data=self.form, headers=self.extra_headers,
+                                        timeout=self.timeout, verify=self.verify)
+            except requests.RequestException as exc:
+                if attempt == self.retry.attempts:
+                    raise ApiUnavailable(f"{self.name}: cannot reach {self.token_url}: {type(exc).__name__}") from None
+                self.retry.sleep(self.retry.delay(attempt, None))
+                continue
+            if (response.status_code == 429 or response.status_code >= 500) and attempt < self.retry.attempts:
+                self.retry.sleep(self.retry.delay(attempt, parse_retry_after(response.headers.get("Retry-After"))))
+                continue
+            break
+        assert response is not None
         if response.status_code != 200:
             code, message = vendor_message(response)
-            kind = ApiAuthError if response.status_code in (400, 401, 403) else ApiUnavailable
-            raise kind(f"{self.name} refused the credentials (HTTP {response.status_code}"
+            refused = response.status_code in (401, 403) or (
+                response.status_code == 400 and code in OAUTH_CREDENTIAL_ERRORS)
+            kind = ApiAuthError if refused else (ApiUnavailable if response.status_code >= 429 else ApiError)
+            verb = "refused the credentials" if refused else "failed"
+            raise kind(f"{self.name} {verb} (HTTP {response.status_code}"
                        f"{', ' + code if code else ''}): {message}", status=response.status_code, code=code)
         try:
             body = response.json()

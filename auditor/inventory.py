@@ -16,6 +16,14 @@ from auditor.models import Asset, AssetObservation
 
 _ROLE_ORDER = ("domain_controller", "server", "workstation", "network", "unknown")
 
+#: Whose name an asset takes when sources disagree: the directory's name first, then what the network
+#: scan resolved, then consoles (whose aliases, such as a VM name, must not rename a server).
+NAME_PRIORITY = ("account_hygiene", "patch_level", "open_ports")
+
+
+def _name_rank(source: str) -> int:
+    return NAME_PRIORITY.index(source) if source in NAME_PRIORITY else len(NAME_PRIORITY)
+
 
 def short_name(name: str) -> str:
     """`SRV-FILE01.corp.example.` -> `srv-file01`; an IP address stays as it is."""
@@ -76,8 +84,10 @@ def reconcile(observations: Iterable[AssetObservation]) -> tuple[Asset, ...]:
 
 
 def _merge(group: list[AssetObservation]) -> Asset:
-    names = sorted({o.name.strip() for o in group if short_name(o.name) and not is_ip(o.name.strip())})
-    shorts = sorted({short_name(n) for n in names})
+    named = [o for o in group if short_name(o.name) and not is_ip(o.name.strip())]
+    names = sorted({o.name.strip() for o in named})
+    preferred = sorted(named, key=lambda o: (_name_rank(o.source), short_name(o.name)))
+    shorts = [short_name(preferred[0].name)] if preferred else []
     ips = sorted({ip for o in group for ip in o.ips} | {o.name for o in group if is_ip(o.name.strip())},
                  key=_ip_sort_key)
     role = min((o.role for o in group), key=_ROLE_ORDER.index)

@@ -65,6 +65,10 @@ class Collected:
 
     evidence: BaseModel
     source: SourceInfo
+    #: When the evidence describes the estate: now for a live read, the export's own time for a recorded
+    #: file.  Evaluation measures ages (stale accounts, backup age) from it, so replaying a recorded sample
+    #: next year gives the same result.  None means "now".
+    collected_at: dt.datetime | None = None
 
 
 class ScopeGuard:

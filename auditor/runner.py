@@ -179,10 +179,13 @@ def _finish(job: _Job, registry: PluginRegistry) -> tuple[PluginRun, EvidenceDoc
         expected = f"Collected({info.evidence_model.__name__})"
         return PluginRun(**base, status=RunStatus.error,
                          reason=f"plugin returned {type(outcome).__name__}, not {expected}"), None
+    collected_at = outcome.collected_at or base["finished_at"]
+    if collected_at.tzinfo is None:
+        collected_at = collected_at.replace(tzinfo=dt.UTC)
     document = EvidenceDocument(
         plugin=job.plugin,
         plugin_version=version,
-        collected_at=base["finished_at"],
+        collected_at=collected_at,
         source=outcome.source,
         payload=outcome.evidence.model_dump(mode="json"),
     )
@@ -267,7 +270,7 @@ def evaluate(
         info = registry.infos[name]
         context = EvaluationContext(
             plugin=name,
-            now=collected_at,
+            now=bundle.documents[name].collected_at,
             parameters=baseline_parameters(baseline, name, info.parameters_model),
             inventory=inventory,
             other_evidence={p: evidence[p] for p in info.reads_evidence_of if p in evidence},

@@ -11,6 +11,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Literal
 
+from pydantic import BaseModel, Field, model_validator
+
+from auditor import hookimpl
+from auditor.errors import CredentialsMissing
+from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo
+from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo, PluginSettings
+from auditor.secrets import SecretRef
 from auditor_plugins.backup.checks import BackupParameters, evaluate, register_all
 from auditor_plugins.backup.evidence import BackupEvidence
 from auditor_plugins.backup.sources import (
@@ -20,13 +27,6 @@ from auditor_plugins.backup.sources import (
     RecordedEvidenceSource,
     VeeamRestSource,
 )
-from pydantic import BaseModel, Field, model_validator
-
-from auditor import hookimpl
-from auditor.errors import CredentialsMissing
-from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo
-from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo, PluginSettings
-from auditor.secrets import SecretRef
 
 NAME = "backup"
 VERSION = "0.1.0"

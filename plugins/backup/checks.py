@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from auditor_plugins.backup.evidence import BackupEvidence, ProtectedObject
 from pydantic import Field
 
 from auditor.inventory import InventoryIndex, short_name
@@ -29,6 +28,7 @@ from auditor.models import (
     Status,
 )
 from auditor.plugin_api import EvaluationContext, PluginParameters
+from auditor_plugins.backup.evidence import BackupEvidence, ProtectedObject
 
 PLUGIN = "backup"
 AREA = "backup"

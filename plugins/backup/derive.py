@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.inventory import short_name
 from auditor_plugins.backup.evidence import (
     Job,
     ProtectedObject,
@@ -21,8 +22,6 @@ from auditor_plugins.backup.evidence import (
     RestoreTest,
     ServerProtection,
 )
-
-from auditor.inventory import short_name
 
 #: Repository types that are object storage or a cloud service, i.e. not on the client's site.
 OBJECT_STORAGE_TYPES = frozenset({

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor_plugins.backup.derive import protection_table
-from auditor_plugins.backup.evidence import BackupEvidence, ProtectedObject
-from auditor_plugins.backup.sources import GenericFormatError
 from pydantic import ValidationError
 
 from auditor.inventory import is_ip, short_name
 from auditor.models import utcnow
+from auditor_plugins.backup.derive import protection_table
+from auditor_plugins.backup.evidence import BackupEvidence, ProtectedObject
+from auditor_plugins.backup.sources import GenericFormatError
 
 FORMAT = "backup-generic/1"
 COLUMNS = ("asset", "ips", "last_successful_backup", "copies", "offsite", "immutable", "last_restore_test",

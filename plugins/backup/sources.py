@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import requests
-from auditor_plugins.backup import derive
-from auditor_plugins.backup.evidence import BackupEvidence, RestoreTest
 from pydantic import ValidationError
 
 from auditor.errors import SourceError
@@ -36,6 +34,8 @@ from auditor.http import (
     RetryPolicy,
 )
 from auditor.models import utcnow
+from auditor_plugins.backup import derive
+from auditor_plugins.backup.evidence import BackupEvidence, RestoreTest
 
 
 class BackupSourceError(SourceError):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditor_plugins.backup.checks import BackupParameters
-from auditor_plugins.backup.evidence import BackupEvidence
-
 from auditor.inventory import reconcile
 from auditor.models import Asset, AssetObservation
 from auditor.plugin_api import EvaluationContext
+from auditor_plugins.backup.checks import BackupParameters
+from auditor_plugins.backup.evidence import BackupEvidence
 
 AD = "account_hygiene"
 NMAP = "open_ports"

@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+
+from auditor.models import Exploitability, Severity, Status
 from auditor_plugins.backup.checks import CHECK_IDS, CHECKS, evaluate
 from auditor_plugins.backup.evidence import BackupEvidence, Job, ProtectedObject, Repository, RestorePoint
 from auditor_plugins.backup.sources import RecordedEvidenceSource
-
-from auditor.models import Exploitability, Severity, Status
 from tests.plugins.backup.helpers import NOW, ad, by_id, context, demo_observations, names, scanned
 
 DEMO = Path(__file__).resolve().parents[3] / "samples" / "demo-client" / "backup" / "veeam-evidence.json"
@@ -104,8 +104,6 @@ def test_matching_by_ip_when_the_console_uses_another_name() -> None:
     assert results["backup.server_without_backup"].status is Status.passed
 
 
-@pytest.mark.xfail(strict=True, reason="core: reconcile() names an asset after the alphabetically first short name, "
-                   "so a console alias ('fileserver-vm') can replace the AD name; see the final report")
 def test_reconciled_asset_keeps_the_directory_name_over_a_console_alias() -> None:
     evidence = _evidence(_obj("fileserver-vm", ips=("10.20.0.20",), copies=1))
     observations = [ad("SRV-FILE01.durand.local"), scanned("10.20.0.20", "srv-file01.durand.local")]

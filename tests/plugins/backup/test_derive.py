@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from auditor_plugins.backup.derive import (
     job_members,
     last_restore_test,

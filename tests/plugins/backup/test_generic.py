@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-from auditor_plugins.backup.checks import evaluate
-from auditor_plugins.backup.generic import load_generic, parse_csv, parse_file, parse_json
-from auditor_plugins.backup.sources import GenericFormatError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.models import Status
+from auditor_plugins.backup.checks import evaluate
+from auditor_plugins.backup.generic import load_generic, parse_csv, parse_file, parse_json
+from auditor_plugins.backup.sources import GenericFormatError
 from tests.plugins.backup.helpers import ad, by_id, context, names, scanned
 
 UTC = dt.UTC

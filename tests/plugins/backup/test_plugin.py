@@ -72,9 +72,8 @@ verify_tls = false
 
 def test_collected_evidence_holds_no_secret_before_any_redaction(tmp_path: Path, registry: PluginRegistry,
                                                                  veeam_emulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from auditor_plugins.backup import auditor_collect
-
     from auditor.plugin_api import CollectContext, ScopeGuard
+    from auditor_plugins.backup import auditor_collect
 
     emulator = veeam_emulator(demo_estate())
     monkeypatch.setenv("TEST_VEEAM_PASSWORD", emulator.password)

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from auditor.http import RetryPolicy
 from auditor_plugins.backup.checks import evaluate
 from auditor_plugins.backup.evidence import BackupEvidence
 from auditor_plugins.backup.sources import (
@@ -17,8 +19,6 @@ from auditor_plugins.backup.sources import (
     VeeamRestSource,
     VeeamUnavailable,
 )
-
-from auditor.http import RetryPolicy
 from tests.plugins.backup.helpers import ad, by_id, context, names
 from tests.servers.veeam_emulator import (
     DEMO_COLLECTED_AT,
@@ -80,8 +80,9 @@ def test_api_version_refused_by_an_older_server_is_a_clear_error(veeam_emulator)
     estate = demo_estate()
     estate.version = "12.0"
     emulator = veeam_emulator(estate)
-    with pytest.raises(VeeamAuthError) as caught:
+    with pytest.raises(VeeamError) as caught:
         source(emulator, "1.1-rev1").collect()
+    assert not isinstance(caught.value, VeeamAuthError)  # a version mismatch is not a credentials problem
     message = str(caught.value)
     assert "HTTP 400, BadRequest" in message and "API version 1.1-rev1 is not supported" in message
     assert emulator.password not in message
