@@ -20,6 +20,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel, Field
+
+from auditor import hookimpl
+from auditor.errors import SourceError
+from auditor.models import AssetObservation, LocalizedText, SourceInfo
+from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo, PluginSettings
+from auditor.secrets import SecretRef
 from auditor_plugins.account_hygiene.checks import CATALOGUE, AccountHygieneParameters, evaluate
 from auditor_plugins.account_hygiene.evidence import AdEvidence
 from auditor_plugins.account_hygiene.sources import (
@@ -29,13 +36,6 @@ from auditor_plugins.account_hygiene.sources import (
     LiveLdapSource,
     RecordedJsonSource,
 )
-from pydantic import BaseModel, Field
-
-from auditor import hookimpl
-from auditor.errors import SourceError
-from auditor.models import AssetObservation, LocalizedText, SourceInfo
-from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo, PluginSettings
-from auditor.secrets import SecretRef
 
 NAME = "account_hygiene"
 VERSION = "1.0.0"

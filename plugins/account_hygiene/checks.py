@@ -21,16 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from auditor_plugins.account_hygiene.evidence import (
-    PRIVILEGED_GROUPS,
-    RID_ADMINISTRATOR,
-    RID_GUEST,
-    RID_KRBTGT,
-    AdComputer,
-    AdEvidence,
-    AdUser,
-    DomainPolicy,
-)
 from pydantic import Field
 
 from auditor.models import (
@@ -44,6 +34,16 @@ from auditor.models import (
     Status,
 )
 from auditor.plugin_api import PluginParameters
+from auditor_plugins.account_hygiene.evidence import (
+    PRIVILEGED_GROUPS,
+    RID_ADMINISTRATOR,
+    RID_GUEST,
+    RID_KRBTGT,
+    AdComputer,
+    AdEvidence,
+    AdUser,
+    DomainPolicy,
+)
 
 PLUGIN = "account_hygiene"
 AREA = "account_hygiene"

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from auditor.models import bound_text
 from auditor_plugins.account_hygiene.evidence import (
     LAPS_LEGACY_ATTRIBUTE,
     LAPS_WINDOWS_ATTRIBUTE,
@@ -29,8 +30,6 @@ from auditor_plugins.account_hygiene.evidence import (
     DomainPolicy,
     PasswordSettings,
 )
-
-from auditor.models import bound_text
 
 Attributes = Mapping[str, list[bytes]]
 

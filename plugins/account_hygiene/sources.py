@@ -23,6 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from auditor.errors import SourceError
+from auditor.models import bound_text, utcnow
 from auditor_plugins.account_hygiene.convert import (
     COMPUTER_ATTRIBUTES,
     DOMAIN_ATTRIBUTES,
@@ -49,10 +53,6 @@ from auditor_plugins.account_hygiene.evidence import (
     PasswordSettings,
 )
 from auditor_plugins.account_hygiene.ldif import LdifError, read_ldif_file
-from pydantic import ValidationError
-
-from auditor.errors import SourceError
-from auditor.models import bound_text, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -323,6 +323,12 @@ class LiveLdapSource(DirectorySource):
                               collected_at=started, source=self.options.server)
 
     def _groups(self, connection, base: str, domain_sid: str | None) -> list[AdGroup]:  # type: ignore[no-untyped-def]
+        """Privileged groups by well-known SID; transitive members via the in-chain matching rule.
+
+        The in-chain rule is applied to *groups only* (``objectClass=group`` narrows the candidates the
+        server must expand, which matters on large directories and on Samba): the nested groups of G are
+        found, and G's transitive members are the ``member`` values of G and of those nested groups.
+        """
         from ldap3.utils.conv import escape_filter_chars
 
         keys = well_known_sids(domain_sid)
@@ -334,22 +340,25 @@ class LiveLdapSource(DirectorySource):
                 found.append((keys[group_sid], dn, group_sid, attrs))
         groups: list[AdGroup] = []
         for key, dn, group_sid, attrs in found:
-            nested: list[str] = []
-            nested_rids: list[int] = []
-            chain = f"(memberOf:{IN_CHAIN_RULE}:={escape_filter_chars(dn)})"
-            for member_dn, member_attrs in self._search(connection, base, chain, ("objectClass", "objectSid"),
-                                                        what=f"members of {key}"):
-                nested.append(member_dn)
-                classes = {v.lower() for v in member_attrs.get("objectclass", [])}
-                member_sid = sid(member_attrs)
-                if b"group" in classes and member_sid and domain_sid and member_sid.startswith(domain_sid + "-"):
+            direct = [v.decode("utf-8", errors="replace") for v in attrs.get("member", [])]
+            nested: dict[str, str] = {member.lower(): member for member in direct}
+            nested_rids: set[int] = set()
+            chain = f"(&(objectClass=group)(memberOf:{IN_CHAIN_RULE}:={escape_filter_chars(dn)}))"
+            for group_dn, group_attrs in self._search(connection, base, chain, ("objectSid", "member"),
+                                                      what=f"groups nested in {key}"):
+                nested.setdefault(group_dn.lower(), group_dn)
+                for value in group_attrs.get("member", []):
+                    member = value.decode("utf-8", errors="replace")
+                    nested.setdefault(member.lower(), member)
+                member_sid = sid(group_attrs)
+                if member_sid and domain_sid and member_sid.startswith(domain_sid + "-") and member_sid != group_sid:
                     rid = rid_of(member_sid)
                     if rid is not None:
-                        nested_rids.append(rid)
+                        nested_rids.add(rid)
             groups.append(AdGroup(
                 key=key, dn=dn, name=text(attrs, "cn") or key, sid=group_sid,  # type: ignore[arg-type]
-                direct_members=tuple(sorted(v.decode("utf-8", errors="replace") for v in attrs.get("member", []))),
-                nested_members=tuple(sorted(nested)), nested_group_rids=tuple(sorted(set(nested_rids))),
+                direct_members=tuple(sorted(direct)), nested_members=tuple(sorted(nested.values())),
+                nested_group_rids=tuple(sorted(nested_rids)),
             ))
         return groups
 

@@ -42,7 +42,8 @@ The seeded domain (what is wrong with it is known by construction) is described 
 ``COMPUTERS`` and the constants below; tests/plugins/account_hygiene asserts the exact findings.
 
 Requirements: Debian packages ``samba``, ``samba-ad-dc``, ``python3-samba`` (pulled in by samba),
-``faketime``, ``ldap-utils`` (for the benchmark), and root (Samba binds the privileged LDAP ports).
+``faketime``, ``openssl``, ``ldap-utils`` (ldapsearch: one test and the benchmark), and root
+(Samba binds the privileged LDAP ports).
 """
 
 from __future__ import annotations
@@ -191,9 +192,9 @@ except Exception:
 
 def samba_missing_reason() -> str | None:
     """Why the Samba DC cannot run here, or None if it can."""
-    for binary in ("samba", "samba-tool", "faketime"):
+    for binary in ("samba", "samba-tool", "faketime", "openssl"):
         if shutil.which(binary) is None:
-            return f"'{binary}' is not installed (Debian packages samba, samba-ad-dc, faketime)"
+            return f"'{binary}' is not installed (Debian packages samba, samba-ad-dc, faketime, openssl)"
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} (with python3-samba) is not installed"
     probe = subprocess.run([SYSTEM_PYTHON, "-c", "import samba.samdb, ldb"], capture_output=True, check=False)
@@ -236,45 +237,32 @@ def pick_loopback_pair() -> tuple[str, str]:
 
 
 def _write_certificates(directory: Path, dns_name: str, ip: str) -> tuple[Path, Path, Path]:
-    """A throwaway CA and a server certificate naming dns_name and ip (never the DC's second address)."""
-    import ipaddress
+    """A throwaway CA and a server certificate naming dns_name and ip (never the DC's second address).
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Auditor test suite CA")])
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_name)]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=7))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name),
-                                                    x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    Made with the ``openssl`` command (always present where Samba is), so the suite needs no extra Python
+    package; keys are P-256, valid for a week.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    ca_path, cert_path, key_path = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    ca_key, ca_path = directory / "ca.key", directory / "ca.pem"
+    key_path, csr_path, cert_path = directory / "key.pem", directory / "server.csr", directory / "cert.pem"
+    extensions = directory / "server.ext"
+    extensions.write_text(f"subjectAltName=DNS:{dns_name},IP:{ip}\nextendedKeyUsage=serverAuth\n"
+                          "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n")
+    commands = [
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", str(ca_key), "-out", str(ca_path), "-days", "7", "-subj", "/CN=Auditor test suite CA",
+         "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", str(key_path), "-out", str(csr_path), "-subj", f"/CN={dns_name}"],
+        ["openssl", "x509", "-req", "-in", str(csr_path), "-CA", str(ca_path), "-CAkey", str(ca_key),
+         "-CAcreateserial", "-out", str(cert_path), "-days", "7", "-extfile", str(extensions)],
+    ]
+    for command in commands:
+        result = subprocess.run(command, capture_output=True, check=False, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"openssl failed: {result.stderr.decode(errors='replace')[-500:]}")
     key_path.chmod(0o600)
+    ca_key.unlink()
     return ca_path, cert_path, key_path
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from auditor.models import Status
 from auditor_plugins.account_hygiene.checks import CATALOGUE, AccountHygieneParameters, evaluate
 from auditor_plugins.account_hygiene.evidence import (
     UF_DONT_EXPIRE_PASSWD,
@@ -14,8 +16,6 @@ from auditor_plugins.account_hygiene.evidence import (
     DomainPolicy,
     PasswordSettings,
 )
-
-from auditor.models import Status
 from tests.plugins.account_hygiene.helpers import GOOD_POLICY, NOW, computer, evidence, group, user
 
 PARAMS = AccountHygieneParameters()

@@ -23,6 +23,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from auditor.errors import CredentialsMissing
+from auditor.models import RunStatus, Status
+from auditor.plugin_api import CollectContext, EvaluationContext, ScopeGuard
+from auditor.pluginmanager import PluginRegistry, get_plugin_manager
+from auditor.profile import load_profile
+from auditor.runner import collect, evaluate
 from auditor_plugins import account_hygiene as plugin
 from auditor_plugins.account_hygiene.checks import AccountHygieneParameters
 from auditor_plugins.account_hygiene.evidence import AdEvidence
@@ -33,13 +40,6 @@ from auditor_plugins.account_hygiene.sources import (
     LdifSource,
     NotActiveDirectoryError,
 )
-
-from auditor.errors import CredentialsMissing
-from auditor.models import RunStatus, Status
-from auditor.plugin_api import CollectContext, EvaluationContext, ScopeGuard
-from auditor.pluginmanager import PluginRegistry, get_plugin_manager
-from auditor.profile import load_profile
-from auditor.runner import collect, evaluate
 
 pytestmark = pytest.mark.samba
 

@@ -9,13 +9,13 @@ import struct
 from pathlib import Path
 
 import pytest
-from auditor_plugins.account_hygiene.checks import AccountHygieneParameters, evaluate
-from auditor_plugins.account_hygiene.ldif import LdifError, dump_ldif, parse_ldif
-from auditor_plugins.account_hygiene.sources import LdifSource, RecordedEvidenceError, RecordedJsonSource
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.models import Status
+from auditor_plugins.account_hygiene.checks import AccountHygieneParameters, evaluate
+from auditor_plugins.account_hygiene.ldif import LdifError, dump_ldif, parse_ldif
+from auditor_plugins.account_hygiene.sources import LdifSource, RecordedEvidenceError, RecordedJsonSource
 from tests.plugins.account_hygiene.helpers import computer, evidence, user
 
 # --------------------------------------------------------------------------------------------------
