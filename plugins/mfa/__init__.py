@@ -104,33 +104,40 @@ def _collect_recorded(context: CollectContext, settings: MfaSettings) -> Collect
 
 
 def _collect_live(context: CollectContext, settings: MfaSettings) -> Collected:
+    from auditor_plugins.mfa.google import GoogleDirectorySource, parse_service_account
+    from auditor_plugins.mfa.graph import GraphSource
+
+    # Build every source (and so resolve every credential) before reading anything: a missing Google key
+    # must skip the plugin up front, not after a long Microsoft 365 collection.
+    graph: GraphSource | None = None
+    google_source: GoogleDirectorySource | None = None
+    account: dict[str, str] = {}
+    if "microsoft365" in settings.providers:
+        if settings.client_secret or not settings.certificate_private_key:
+            secret = context.secret(settings.client_secret, setting="client_secret")
+            graph = GraphSource(settings, client_secret=secret, progress=context.progress,
+                                cancelled=context.cancelled)
+        else:
+            key = read_secret_blob(context, settings.certificate_private_key, setting="certificate_private_key")
+            graph = GraphSource(settings, certificate_key_pem=key, progress=context.progress,
+                                cancelled=context.cancelled)
+    if "google_workspace" in settings.providers:
+        account = parse_service_account(read_secret_blob(context, settings.google_credentials,
+                                                         setting="google_credentials"))
+        google_source = GoogleDirectorySource(settings, service_account=account, progress=context.progress,
+                                              cancelled=context.cancelled)
     m365 = google = None
     servers: list[str] = []
     identities: list[str] = []
     options = {"providers": ",".join(settings.providers)}
-    if "microsoft365" in settings.providers:
-        from auditor_plugins.mfa.graph import GraphSource
-
-        if settings.client_secret or not settings.certificate_private_key:
-            secret = context.secret(settings.client_secret, setting="client_secret")
-            source = GraphSource(settings, client_secret=secret, progress=context.progress,
-                                 cancelled=context.cancelled)
-        else:
-            key = read_secret_blob(context, settings.certificate_private_key, setting="certificate_private_key")
-            source = GraphSource(settings, certificate_key_pem=key, progress=context.progress,
-                                 cancelled=context.cancelled)
-        m365 = source.collect()
+    if graph is not None:
+        m365 = graph.collect()
         servers += [settings.graph_base_url, settings.login_base_url]
         identities.append(f"Entra app {settings.client_id} in tenant {settings.tenant_id}")
         options["collection_path"] = m365.collection_path
         options["graph_requests"] = str(m365.requests_made)
-    if "google_workspace" in settings.providers:
-        from auditor_plugins.mfa.google import GoogleDirectorySource, parse_service_account
-
-        blob = read_secret_blob(context, settings.google_credentials, setting="google_credentials")
-        account = parse_service_account(blob)
-        google = GoogleDirectorySource(settings, service_account=account, progress=context.progress,
-                                       cancelled=context.cancelled).collect()
+    if google_source is not None:
+        google = google_source.collect()
         servers.append(settings.google_base_url)
         identities.append(f"Google service account {account['client_email']} as {settings.google_admin_email}")
         options["google_requests"] = str(google.requests_made)

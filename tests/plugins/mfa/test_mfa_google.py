@@ -96,3 +96,36 @@ def test_key_file_that_is_not_json(tmp_path) -> None:
                        google_admin_email="a@b.test")
     with pytest.raises(MfaAuthError, match=r"google_credentials: not a service account JSON key"):
         plugin.auditor_collect(context=ctx)
+
+
+def test_both_providers_and_missing_google_key_skips_before_any_request(graph_emulator, tmp_path, monkeypatch) -> None:
+    from auditor.errors import CredentialsMissing
+    from tests.servers.graph_emulator import GraphTenant, compose_users
+
+    emu = graph_emulator(GraphTenant(users=compose_users(members_registered=3)))
+    monkeypatch.setenv("MFA_BOTH_SECRET", emu.tenant.client_secret)
+    ctx = make_context(tmp_path, providers=("microsoft365", "google_workspace"), tenant_id=emu.tenant.tenant_id,
+                       client_id=emu.tenant.client_id, client_secret="env:MFA_BOTH_SECRET", graph_base_url=emu.url,
+                       login_base_url=emu.url)
+    with pytest.raises(CredentialsMissing, match="google_credentials"):
+        plugin.auditor_collect(context=ctx)
+    assert emu.requests_served == 0
+
+
+def test_both_providers_counted_together(graph_emulator, google_emulator, throwaway_rsa_keypair, tmp_path,
+                                         monkeypatch) -> None:
+    from tests.servers.graph_emulator import GraphTenant, compose_users
+
+    graph = graph_emulator(GraphTenant(users=compose_users(members_registered=6, members_unregistered=4),
+                                       security_defaults=True))
+    google = start(google_emulator, throwaway_rsa_keypair)
+    monkeypatch.setenv("MFA_BOTH_SECRET", graph.tenant.client_secret)
+    ctx = context(tmp_path, google, throwaway_rsa_keypair[0], providers=("microsoft365", "google_workspace"),
+                  tenant_id=graph.tenant.tenant_id, client_id=graph.tenant.client_id,
+                  client_secret="env:MFA_BOTH_SECRET", graph_base_url=graph.url, login_base_url=graph.url)
+    collected = plugin.auditor_collect(context=ctx)
+    results = {r.check_id: r for r in evaluate(collected.evidence, MfaParameters())}
+    assert results["mfa.member_registration"].measured == 62.5  # (6 + 9) / (10 + 14)
+    enforcement = results["mfa.enforcement"]
+    assert enforcement.status is Status.failed and "security defaults are on" in enforcement.reason.en
+    assert len(collected.source.servers) == 3
