@@ -128,7 +128,7 @@ def auditor_collect(context: CollectContext) -> Collected:
     evidence = source.read()
     if info.kind == "live" and "base_dn" not in info.options:
         info = info.model_copy(update={"options": {**info.options, "base_dn": evidence.domain.base_dn}})
-    return Collected(evidence=evidence, source=info)
+    return Collected(evidence=evidence, source=info, collected_at=evidence.collected_at)
 
 
 @hookimpl
