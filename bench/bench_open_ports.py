@@ -27,11 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from auditor.plugin_api import CollectContext, ScopeGuard  # noqa: E402
 from auditor_plugins import open_ports as plugin  # noqa: E402
 from auditor_plugins.open_ports.ports import build_command  # noqa: E402
 from auditor_plugins.open_ports.settings import OpenPortsSettings  # noqa: E402
-
-from auditor.plugin_api import CollectContext, ScopeGuard  # noqa: E402
 from tests.servers.listeners import (  # noqa: E402
     FTP,
     HTTP_ADMIN,

@@ -7,16 +7,16 @@ catalogue with its pure evaluation in `checks`.
 
 from __future__ import annotations
 
-from auditor_plugins.open_ports import checks
-from auditor_plugins.open_ports.checks import ADMIN_DEVICE_TYPES
-from auditor_plugins.open_ports.evidence import SCOPES, OpenPortsEvidence
-from auditor_plugins.open_ports.settings import OpenPortsParameters, OpenPortsSettings
-from auditor_plugins.open_ports.sources import NmapLiveSource, NmapXmlFileSource, PortScanSource
 from pydantic import BaseModel
 
 from auditor import hookimpl
 from auditor.models import AssetObservation, CheckResult, LocalizedText
 from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
+from auditor_plugins.open_ports import checks
+from auditor_plugins.open_ports.checks import ADMIN_DEVICE_TYPES
+from auditor_plugins.open_ports.evidence import SCOPES, OpenPortsEvidence
+from auditor_plugins.open_ports.settings import OpenPortsParameters, OpenPortsSettings
+from auditor_plugins.open_ports.sources import NmapLiveSource, NmapXmlFileSource, PortScanSource
 
 NAME = "open_ports"
 VERSION = "1.0.0"
@@ -57,7 +57,9 @@ def auditor_collect(context: CollectContext) -> Collected:
     source = make_source(context)
     scans = {scope: source.scan(scope) for scope in SCOPES}
     evidence = OpenPortsEvidence(internal=scans["internal"], external=scans["external"])
-    return Collected(evidence=evidence, source=source.source_info())
+    # The scan's own time (the end of the last nmap run), so a recorded scan replays as of when it ran.
+    times = [run.end or run.start for scan in scans.values() if scan for run in scan.runs if run.end or run.start]
+    return Collected(evidence=evidence, source=source.source_info(), collected_at=max(times) if times else None)
 
 
 @hookimpl

@@ -28,16 +28,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from auditor_plugins.open_ports.evidence import (
-    Host,
-    OpenPortsEvidence,
-    Scope,
-    ScopeScan,
-    ServiceSeen,
-    ip_sort_key,
-)
-from auditor_plugins.open_ports.settings import AllowEntry, OpenPortsParameters
-
 from auditor.models import (
     AffectedAsset,
     Check,
@@ -48,6 +38,15 @@ from auditor.models import (
     Severity,
     Status,
 )
+from auditor_plugins.open_ports.evidence import (
+    Host,
+    OpenPortsEvidence,
+    Scope,
+    ScopeScan,
+    ServiceSeen,
+    ip_sort_key,
+)
+from auditor_plugins.open_ports.settings import AllowEntry, OpenPortsParameters
 
 PLUGIN = "open_ports"
 AREA = "open_ports"

@@ -18,6 +18,9 @@ import re
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
+from pydantic import ValidationError
+
+from auditor.errors import SourceError
 from auditor_plugins.open_ports.evidence import (
     Address,
     ExtraPorts,
@@ -29,9 +32,6 @@ from auditor_plugins.open_ports.evidence import (
     Service,
     ip_sort_key,
 )
-from pydantic import ValidationError
-
-from auditor.errors import SourceError
 
 try:  # defusedxml is the safe choice for untrusted XML; fall back to a guarded stdlib parser.
     from defusedxml import DefusedXmlException

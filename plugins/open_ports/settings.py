@@ -91,6 +91,8 @@ def _targets(value: object) -> object:
 class OpenPortsSettings(PluginSettings):
     """`[plugins.open_ports]`: targets, recorded files, nmap options and the allow-list."""
 
+    #: The whole plugin's budget (both scopes, scanned one after the other); nmap is killed when it runs out.
+    timeout_seconds: float = Field(default=3600.0, gt=0, le=86400)
     #: Live targets (IP addresses or CIDR ranges), each checked against the authorisation's scope.
     internal_targets: tuple[str, ...] = ()
     external_targets: tuple[str, ...] = ()

@@ -18,13 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from auditor.models import SourceInfo
+from auditor.plugin_api import ScopeGuard
 from auditor_plugins.open_ports.evidence import SCOPES, NmapRun, Scope, ScopeScan
 from auditor_plugins.open_ports.nmap_xml import MAX_XML_BYTES, NmapXmlError, PortScanError, merge_hosts, parse_nmap_xml
 from auditor_plugins.open_ports.ports import NmapCommand, build_command, is_root
 from auditor_plugins.open_ports.settings import OpenPortsSettings
-
-from auditor.models import SourceInfo
-from auditor.plugin_api import ScopeGuard
 
 __all__ = [
     "NmapFailed",

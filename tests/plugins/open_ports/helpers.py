@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.models import CheckResult
 from auditor_plugins.open_ports.evidence import (
     Address,
     Host,
@@ -13,8 +14,6 @@ from auditor_plugins.open_ports.evidence import (
     ScopeScan,
     Service,
 )
-
-from auditor.models import CheckResult
 
 #: The ports a default live scan covers for the families (what the hand-built scans say they scanned).
 TCP_SCANNED = "1-65535"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from auditor_plugins import open_ports as plugin
-from auditor_plugins.open_ports.checks import CHECKS, SPECS, evaluate
-from auditor_plugins.open_ports.settings import AllowEntry, OpenPortsParameters, OpenPortsSettings
 
 from auditor.models import AffectedAsset, Exploitability, Severity, Status
 from auditor.plugin_api import EvaluationContext
+from auditor_plugins import open_ports as plugin
+from auditor_plugins.open_ports.checks import CHECKS, SPECS, evaluate
+from auditor_plugins.open_ports.settings import AllowEntry, OpenPortsParameters, OpenPortsSettings
 from tests.plugins.open_ports.helpers import by_id, evidence, failing, host, port, scan, svc
 
 PARAMS = OpenPortsParameters()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from auditor_plugins import open_ports as plugin
 
 from auditor.models import RunStatus, Status
 from auditor.plugin_api import CollectContext, ScopeGuard
 from auditor.pluginmanager import PluginRegistry
 from auditor.profile import load_profile
 from auditor.runner import run_audit
+from auditor_plugins import open_ports as plugin
 
 REPO = Path(__file__).resolve().parents[3]
 PROFILE = REPO / "profiles" / "demo-client.toml"
@@ -78,3 +78,5 @@ def test_recorded_mode_needs_no_nmap_binary(monkeypatch):
     assert collected.source.files == ("../samples/demo-client/open_ports/internal.xml",
                                       "../samples/demo-client/open_ports/external.xml")
     assert "-sV" in collected.source.options["internal.command"]
+    # The evidence is dated by the scan itself: the external run finished last, at 09:35:06 on 2026-11-20.
+    assert collected.collected_at.isoformat() == "2026-11-20T09:35:06+00:00"

@@ -13,16 +13,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from auditor_plugins.open_ports.evidence import OpenPortsEvidence
-from auditor_plugins.open_ports.ports import is_root
-from auditor_plugins.open_ports.settings import OpenPortsSettings
-from auditor_plugins.open_ports.sources import NmapLiveSource, NmapTimeout
 
 from auditor.models import RunStatus, Severity, Status
 from auditor.plugin_api import ScopeGuard
 from auditor.pluginmanager import PluginRegistry
 from auditor.profile import load_profile
 from auditor.runner import collect, run_audit
+from auditor_plugins.open_ports.evidence import OpenPortsEvidence
+from auditor_plugins.open_ports.ports import is_root
+from auditor_plugins.open_ports.settings import OpenPortsSettings
+from auditor_plugins.open_ports.sources import NmapLiveSource, NmapTimeout
 from tests.servers.listeners import FTP, HTTP_ADMIN, MYSQL, RDP, REDIS, SMB, SNMP, SSH, TELNET, VNC, ListenerPool
 
 needs_nmap = pytest.mark.skipif(shutil.which("nmap") is None, reason="nmap is not installed")
@@ -144,6 +144,7 @@ def test_live_evidence_keeps_versions_all_cpes_and_exact_arguments(live_audit):
     assert evidence.internal.covers("udp", 161) is is_root() and evidence.external.covers("tcp", 3389)
     run = evidence.internal.runs[0]
     assert run.version and run.start is not None and run.end is not None and run.exit == "success"
+    assert document.collected_at == max(run.end, evidence.external.runs[0].end)  # dated by nmap itself
     options = document.source.options
     scan_types = "-sS -sU" if is_root() else "-sT"
     expected_args = f"{scan_types} -sV --version-intensity 2 -Pn -n -T5 --host-timeout 60s"

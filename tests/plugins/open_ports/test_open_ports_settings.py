@@ -6,13 +6,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from auditor_plugins.open_ports.ports import RISKY_TCP_PORTS, build_command, compact, top_tcp_ports
-from auditor_plugins.open_ports.settings import OpenPortsSettings
-from auditor_plugins.open_ports.sources import NmapFailed, NmapLiveSource, NmapNotFound, NoTargets
 from pydantic import ValidationError
 
 from auditor.errors import ScopeError
 from auditor.plugin_api import ScopeGuard
+from auditor_plugins.open_ports.ports import RISKY_TCP_PORTS, build_command, compact, top_tcp_ports
+from auditor_plugins.open_ports.settings import OpenPortsSettings
+from auditor_plugins.open_ports.sources import NmapFailed, NmapLiveSource, NmapNotFound, NoTargets
 
 
 def test_defaults_as_root_syn_udp_version_light():

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from auditor_plugins.open_ports.nmap_xml import NmapXmlError, merge_hosts, parse_nmap_xml
-from auditor_plugins.open_ports.sources import NmapXmlFileSource, RecordedFileMissing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.errors import SourceError
+from auditor_plugins.open_ports.nmap_xml import NmapXmlError, merge_hosts, parse_nmap_xml
+from auditor_plugins.open_ports.sources import NmapXmlFileSource, RecordedFileMissing
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "samples" / "demo-client" / "open_ports"
