@@ -80,3 +80,17 @@ def test_recorded_mode_needs_no_nmap_binary(monkeypatch):
     assert "-sV" in collected.source.options["internal.command"]
     # The evidence is dated by the scan itself: the external run finished last, at 09:35:06 on 2026-11-20.
     assert collected.collected_at.isoformat() == "2026-11-20T09:35:06+00:00"
+
+
+def test_evidence_round_trips_through_its_recorded_json():
+    registry = PluginRegistry.build()
+    info = registry.infos["open_ports"]
+    assert info.evidence_model is plugin.OpenPortsEvidence and info.area == "open_ports"
+    assert len(registry.checks_of("open_ports")) == 20
+    profile = load_profile(PROFILE, registry)
+    context = CollectContext(plugin="open_ports", settings=profile.plugins["open_ports"],
+                             profile_dir=PROFILE.parent, scope=ScopeGuard((), None), client_id="cabinet-durand")
+    evidence = plugin.auditor_collect(context=context).evidence
+    payload = evidence.model_dump(mode="json")
+    assert plugin.OpenPortsEvidence.model_validate(payload) == evidence
+    assert payload["schema_version"] == 1
