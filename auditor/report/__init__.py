@@ -9,7 +9,7 @@ no network, no evidence files, so any stored audit can be re-rendered later in e
 from __future__ import annotations
 
 from auditor.report.annex import render_annex_pdf
-from auditor.report.options import Branding, branding_from_profile_json
+from auditor.report.options import Branding, branding_from_profile, branding_from_profile_json
 from auditor.report.pdf import render_report_pdf
 
-__all__ = ["Branding", "branding_from_profile_json", "render_annex_pdf", "render_report_pdf"]
+__all__ = ["Branding", "branding_from_profile", "branding_from_profile_json", "render_annex_pdf", "render_report_pdf"]

@@ -17,6 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from auditor.report.fonts import displayable
 from auditor.report.styles import MUTED, NAVY, RULE, Styles
 from auditor.report.text import esc
 
@@ -91,6 +92,7 @@ class AuditDocTemplate(BaseDocTemplate):
         ]
         self.addPageTemplates(templates if with_cover else templates[::-1])
         self._outline_keys = 0
+        self._outline_level = -1
 
     def _cover_page(self, canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
@@ -123,14 +125,18 @@ class AuditDocTemplate(BaseDocTemplate):
         if isinstance(flowable, Heading):
             key = f"h{self._outline_keys}"
             self._outline_keys += 1
+            # The PDF outline cannot skip a level (reportlab raises): clamp to one below the previous entry.
+            level = min(flowable.level, self._outline_level + 1)
+            self._outline_level = level
             self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(flowable.plain, key, level=flowable.level, closed=flowable.level > 0)
+            self.canv.addOutlineEntry(displayable(flowable.plain), key, level=level, closed=level > 0)
             if self.with_toc and flowable.toc:
                 # The contents entry is paragraph markup: the plain heading text must be escaped again.
                 self.notify("TOCEntry", (flowable.level, esc(flowable.plain), self.page, key))
 
     def beforeDocument(self) -> None:
         self._outline_keys = 0
+        self._outline_level = -1
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> str:

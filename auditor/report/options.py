@@ -51,3 +51,17 @@ def branding_from_profile_json(text: str | None, *, base_dir: Path | None = None
         msp_logo=logo_path,
         msp_contact=bound_text(contact, 200) if contact else None,
     )
+
+
+def branding_from_profile(profile: object) -> Branding:
+    """Branding from a loaded `auditor.profile.Profile` (its `[msp]` table; logo relative to the profile)."""
+    msp = getattr(profile, "msp", None)
+    if msp is None:
+        return Branding()
+    logo = None
+    if getattr(msp, "logo", None):
+        logo = Path(msp.logo).expanduser()
+        directory = getattr(profile, "directory", None)
+        if not logo.is_absolute() and directory is not None:
+            logo = Path(directory) / logo
+    return Branding(msp_name=msp.name, msp_logo=logo, msp_contact=getattr(msp, "contact", None))

@@ -163,7 +163,10 @@ class _ReportBuilder:
         return format_money(value, self.audit.roadmap.currency, self.lang)
 
     def score_text(self, value: float | None) -> str:
-        return format_number(value, self.lang, 0) if value is not None else "–"
+        """Scores as the CLI prints them: one decimal (48.5 must not read as 48 or 49)."""
+        if value is None:
+            return "–"
+        return format_number(value, self.lang, 0 if float(value).is_integer() else 1)
 
     def table(self, rows: list[list[Any]], widths: Sequence[float], *, header: bool = True,
               zebra: bool = True, extra: Sequence[tuple] = ()) -> Table:

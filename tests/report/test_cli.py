@@ -106,3 +106,21 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capt
     empty.mkdir()
     assert main(["report", str(empty)]) == 2
     assert "neither an evidence bundle" in capsys.readouterr().err
+
+
+def test_report_on_the_demo_audit(tmp_path: Path) -> None:
+    """End to end on the recorded demo: `auditor audit` then `auditor report` in both languages."""
+    out = tmp_path / "demo"
+    assert main(["audit", str(DEMO_PROFILE), "--out", str(out), "--no-store", "--quiet"]) in (0, 1)
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    for lang in ("fr", "en"):
+        target = tmp_path / f"demo-{lang}.pdf"
+        assert main(["report", str(out), "--lang", lang, "--out", str(target)]) == 0
+        text = " ".join(pdf_text(target.read_bytes()).split())
+        assert "Cabinet Durand & Associés" in text and "Alpes Infogérance" in text
+        assert audit["id"] in text
+        for run in audit["runs"]:
+            assert run["plugin"] in text
+    annex = tmp_path / "annex.pdf"
+    assert main(["roadmap", "export", str(out), "--format", "annex-pdf", "--out", str(annex)]) == 0
+    assert len(PdfReader(io.BytesIO(annex.read_bytes())).pages) >= 2

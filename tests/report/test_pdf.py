@@ -66,7 +66,7 @@ def test_french_report_has_the_essential_content(report_fr: bytes, audit) -> Non
         assert expected in text, expected
     assert "b" * 64 in squash(text)  # the evidence bundle digest (wrapped in its cell)
     # Grade and score of the summary, and every plugin's run status (error and skipped included).
-    assert f"{round(audit.scores.overall)}/100" in text
+    assert f"{audit.scores.overall:.1f}/100".replace(".", ",") in text
     for status in ("Terminé", "Erreur", "Ignoré"):
         assert status in text
     assert "HTTP 500 from <console> & co" in text
@@ -165,6 +165,14 @@ def test_re_audit_and_managed_scope_are_stated() -> None:
     text = pdf_text(render(audit, lang="fr"))
     assert "Audit de suivi" in text
     assert "Score du périmètre couvert par le contrat de maintenance : 42 (note E)." in text
+
+
+def test_planning_warnings_are_listed() -> None:
+    audit = make_audit(hostile=False)
+    warning = "RM-close_rdp: critical work exceeds the first month's contract hours"
+    audit = audit.model_copy(update={"roadmap": audit.roadmap.model_copy(update={"warnings": (warning,)})})
+    text = pdf_text(render(audit, lang="fr"))
+    assert "Alertes de planification" in text and warning in text
 
 
 def test_items_outside_the_contract_are_priced_not_planned() -> None:
