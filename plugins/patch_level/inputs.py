@@ -90,9 +90,12 @@ def from_account_hygiene(evidence: Any) -> list[OsObservation]:
         os_version = str(getattr(computer, "operating_system_version", "") or "")
         build, _ = parse_windows_build(os_version)
         role = getattr(computer, "role", "unknown")
+        # Never logged on: the record is as fresh as its creation (an object created long ago and never
+        # used is stale data, a brand-new one is not).
+        last_seen = getattr(computer, "last_logon", None) or getattr(computer, "created", None)
         observations.append(OsObservation(
             host=name, os_name=os_name, os_version=os_version, build=build, source="ad",
-            last_seen=getattr(computer, "last_logon", None), confidence="release-level",
+            last_seen=last_seen, confidence="release-level",
             role=role if role in ("domain_controller", "server", "workstation") else "unknown",
             lag_days=14,
         ))
