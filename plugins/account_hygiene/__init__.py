@@ -57,6 +57,7 @@ class AccountHygieneSettings(PluginSettings):
     base_dn: str | None = Field(default=None, max_length=512)
     page_size: int = Field(default=1000, ge=10, le=1000)
     connect_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    search_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
     #: Recorded mode: the plugin's own JSON evidence, or an ldapsearch LDIF dump (by extension or format).
     evidence_file: str | None = None
     evidence_format: Literal["auto", "json", "ldif"] = "auto"
@@ -107,6 +108,7 @@ def choose_source(context: CollectContext) -> tuple[DirectorySource, SourceInfo]
         server=settings.server, bind_user=settings.bind_user, password=password, transport=settings.transport,
         port=settings.port, ca_file=ca_file, validate_certificate=not settings.tls_skip_verify,
         base_dn=settings.base_dn, page_size=settings.page_size, timeout_seconds=settings.connect_timeout_seconds,
+        search_timeout_seconds=settings.search_timeout_seconds,
     )
     live = LiveLdapSource(options, cancelled=context.cancelled, progress=context.progress)
     info_options = {

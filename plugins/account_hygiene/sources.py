@@ -124,6 +124,8 @@ class LdapOptions:
     base_dn: str | None = None
     page_size: int = 1000
     timeout_seconds: float = 30.0
+    #: How long one page (or one in-chain group search) may take on a large or busy DC.
+    search_timeout_seconds: float = 120.0
 
     @property
     def effective_port(self) -> int:
@@ -148,6 +150,8 @@ class LiveLdapSource(DirectorySource):
         from ldap3.core import exceptions as lx
 
         o = self.options
+        if o.validate_certificate and o.ca_file and not Path(o.ca_file).is_file():
+            raise DirectoryTlsError(f"CA file {o.ca_file} not found (setting ca_file)")
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if o.validate_certificate else ssl.CERT_NONE,
             ca_certs_file=o.ca_file if o.validate_certificate else None,
@@ -156,7 +160,7 @@ class LiveLdapSource(DirectorySource):
                               get_info=ldap3.NONE, connect_timeout=o.timeout_seconds)
         where = self.describe()
         connection = ldap3.Connection(server, user=o.bind_user, password=o.password, read_only=True,
-                                      raise_exceptions=True, receive_timeout=max(1, int(o.timeout_seconds)),
+                                      raise_exceptions=True, receive_timeout=max(1, int(o.search_timeout_seconds)),
                                       auto_referrals=False, return_empty_attributes=False, check_names=False)
         try:
             connection.open()

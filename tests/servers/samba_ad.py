@@ -48,6 +48,7 @@ Requirements: Debian packages ``samba``, ``samba-ad-dc``, ``python3-samba`` (pul
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
@@ -369,6 +370,7 @@ class SambaDomain:
             stdin=subprocess.DEVNULL, env=env,
         )
         log.close()
+        atexit.register(self.stop)  # even if the session is interrupted, never leave a DC behind
         deadline = time.monotonic() + timeout
         context = ssl.create_default_context(cafile=str(self.ca_file))
         context.check_hostname = False
