@@ -62,20 +62,46 @@ class _UnionFind:
 
 
 def reconcile(observations: Iterable[AssetObservation]) -> tuple[Asset, ...]:
-    """Merge observations that share a short name or an IP into assets, sorted by key."""
+    """Merge observations into assets, sorted by key.
+
+    Observations with the same short name are one machine.  A shared IP joins observations only when that
+    cannot confuse two named machines (DHCP reuse, a console's stale address): an IP claimed by two
+    different names joins neither, so a machine without an agent is never hidden behind another's address.
+    """
     items = [o for o in observations if short_name(o.name) or o.ips]
     finder = _UnionFind(len(items))
-    first_seen: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    by_ip: dict[str, list[int]] = defaultdict(list)
+    names: dict[int, str] = {}
     for index, observation in enumerate(items):
-        keys = [f"ip:{ip}" for ip in observation.ips]
         name = short_name(observation.name)
-        if name:
-            keys.append(f"ip:{name}" if is_ip(name) else f"name:{name}")
-        for key in keys:
-            if key in first_seen:
-                finder.union(first_seen[key], index)
+        addresses = list(observation.ips)
+        if name and is_ip(name):
+            addresses.append(name)
+        elif name:
+            if observation.name_kind == "hostname":
+                names[index] = name
+            if name in by_name:
+                finder.union(by_name[name], index)
             else:
-                first_seen[key] = index
+                by_name[name] = index
+        for ip in addresses:
+            by_ip[ip].append(index)
+    group_name = {finder.find(i): n for i, n in names.items()}  # each group claims at most one hostname
+    for ip in sorted(by_ip):
+        roots = {finder.find(i) for i in by_ip[ip]}
+        claimed = {group_name[r] for r in roots if r in group_name}
+        if len(claimed) > 1:
+            nameless = sorted(r for r in roots if r not in group_name)
+            for root in nameless[1:]:
+                finder.union(nameless[0], root)
+            continue
+        merged = min(roots)
+        for root in roots:
+            finder.union(merged, root)
+        new_root = finder.find(merged)
+        if claimed:
+            group_name[new_root] = next(iter(claimed))
     groups: dict[int, list[AssetObservation]] = defaultdict(list)
     for index, observation in enumerate(items):
         groups[finder.find(index)].append(observation)
@@ -102,6 +128,7 @@ def _merge(group: list[AssetObservation]) -> Asset:
         role=role,
         os=os_name,
         sources=tuple(sorted({o.source for o in group})),
+        stale=all(o.stale for o in group),
     )
 
 

@@ -248,6 +248,10 @@ class AssetObservation(Frozen):
     role: Literal["domain_controller", "server", "workstation", "network", "unknown"] = "unknown"
     os: Annotated[str, StringConstraints(max_length=UNTRUSTED_TEXT_MAX)] = ""
     stale: bool = False
+    #: "hostname" when the source reports the machine's own name (AD, EDR agents, reverse DNS); "alias"
+    #: when it reports a label of its own (a backup console's VM name).  Two different hostnames on one IP
+    #: are two machines (DHCP reuse); an alias on a hostname's IP is that machine.
+    name_kind: Literal["hostname", "alias"] = "hostname"
 
 
 class Asset(Frozen):
@@ -260,6 +264,8 @@ class Asset(Frozen):
     role: Literal["domain_controller", "server", "workstation", "network", "unknown"] = "unknown"
     os: str = ""
     sources: tuple[str, ...] = ()
+    #: Every source saw it as stale (e.g. a computer object not logged on for months): not a live machine.
+    stale: bool = False
 
     @property
     def is_server(self) -> bool:

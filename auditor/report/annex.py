@@ -23,7 +23,7 @@ from auditor.report.labels import t
 from auditor.report.options import Branding
 from auditor.report.pdf import _ReportBuilder, logo_flowable
 from auditor.report.styles import NAVY, RULE, SEVERITY_COLOURS
-from auditor.report.text import esc
+from auditor.report.text import esc, shorten
 
 
 def render_annex_pdf(
@@ -92,7 +92,8 @@ class _AnnexBuilder(_ReportBuilder):
                                   self.hcell(self.t("price")), self.hcell(self.t("target")),
                                   self.hcell(self.t("acceptance"))]]
         for item in items:
-            assets = ", ".join(item.assets[:8]) + (f" (+{len(item.assets) - 8})" if len(item.assets) > 8 else "")
+            assets = ", ".join(shorten(a, 80) for a in item.assets[:8])
+            assets += f" (+{len(item.assets) - 8})" if len(item.assets) > 8 else ""
             cell = [self.pm(f"<b>{esc(item.id)}</b> · "
                             f"{self.badge(self.severity(item.severity.value), SEVERITY_COLOURS[item.severity.value])}",
                             s.tiny),

@@ -51,7 +51,7 @@ from auditor.i18n import (
     label,
     phase_label,
 )
-from auditor.models import Audit, CheckResult, Language, RoadmapItem
+from auditor.models import UNTRUSTED_TEXT_MAX, Audit, CheckResult, Language, RoadmapItem
 from auditor.report.charts import area_bars, fit_label, gauge
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, Heading, make_toc, numbered_canvas, today
 from auditor.report.fonts import displayable
@@ -170,7 +170,8 @@ class _ReportBuilder:
 
     def table(self, rows: list[list[Any]], widths: Sequence[float], *, header: bool = True,
               zebra: bool = True, extra: Sequence[tuple] = ()) -> Table:
-        table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
+        # splitInRow: a row taller than a page (a huge error message) splits instead of failing the build.
+        table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT", splitInRow=1)
         commands: list[tuple] = [
             ("FONTNAME", (0, 0), (-1, -1), self.s.fonts.regular),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
@@ -413,7 +414,7 @@ class _ReportBuilder:
             status = display_status(result)
             severity = check.severity.value if check else ""
             rows.append([
-                self.cell(check.title.get(lang) if check else result.check_id),
+                self.cell(shorten(check.title.get(lang), 250) if check else result.check_id),
                 self.pm(self.badge(self.severity(severity), SEVERITY_COLOURS.get(severity, MUTED)), s.cell),
                 self.pm(self.badge(self.status(status), STATUS_COLOURS.get(status, MUTED)), s.cell),
                 str(len(result.affected)) if result.affected else "–",
@@ -599,13 +600,13 @@ class _ReportBuilder:
         for run in audit.runs:
             source_parts: list[str] = []
             if run.source is not None:
-                source_parts.append(f"<b>{self.lbl(run.source.kind)}</b> {esc(run.source.description)}")
+                source_parts.append(f"<b>{self.lbl(run.source.kind)}</b> {esc(shorten(run.source.description, 500))}")
                 if run.source.servers:
                     source_parts.append(f"{self.lbl('servers')} {esc(', '.join(run.source.servers))}")
                 if run.source.identity:
                     source_parts.append(f"{esc(self.t('identity'))} {esc(run.source.identity)}")
             if run.reason:
-                source_parts.append(f"<font color='#B42318'>{esc(run.reason)}</font>")
+                source_parts.append(f"<font color='#B42318'>{esc(shorten(run.reason, 1000))}</font>")
             seconds = run.seconds
             rows.append([
                 self.cell(f"{run.plugin} {run.version}".strip(), bold=True),
@@ -637,7 +638,7 @@ class _ReportBuilder:
             [self.t("bundle_digest"), prov.bundle_digest],
             [self.t("profile_digest"), prov.profile_digest],
         ]
-        story.append(self.table([[self.cell(k, bold=True), self.cell(v)] for k, v in rows],
+        story.append(self.table([[self.cell(k, bold=True), self.cell(shorten(v, 300))] for k, v in rows],
                                 [58 * mm, CONTENT_WIDTH - 58 * mm], header=False, zebra=False))
         return story
 
@@ -674,9 +675,11 @@ class _ReportBuilder:
         header = [self.hcell(self.t("name")), self.hcell(self.t("ips")), self.hcell(self.t("role")),
                   self.hcell(self.t("os")), self.hcell(self.t("sources"))]
         widths = [36 * mm, 28 * mm, 22 * mm, 52 * mm, CONTENT_WIDTH - 138 * mm]
-        body = [[self._fit_cell(a.name, widths[0]), self._fit_cell(", ".join(a.ips), widths[1]),
-                 self._fit_cell(a.role, widths[2]), self._fit_cell(a.os, widths[3]),
-                 self._fit_cell(", ".join(a.sources), widths[4])] for a in self.audit.inventory]
+        cut = UNTRUSTED_TEXT_MAX  # inventory fields are not bounded by the model; a name longer than this is noise
+        body = [[self._fit_cell(shorten(a.name, cut), widths[0]),
+                 self._fit_cell(shorten(", ".join(a.ips), cut), widths[1]),
+                 self._fit_cell(a.role, widths[2]), self._fit_cell(shorten(a.os, cut), widths[3]),
+                 self._fit_cell(shorten(", ".join(a.sources), cut), widths[4])] for a in self.audit.inventory]
         story += self.chunked(header, body, widths)
         return story
 

@@ -115,9 +115,13 @@ def auditor_collect(context: CollectContext) -> Collected:
 
 @hookimpl
 def auditor_assets(evidence: BaseModel) -> list[AssetObservation]:
-    """The machines the backup console protects, named as the console names them (FQDN, any case)."""
+    """The machines the backup console protects, named as the console names them (FQDN, any case).
+
+    Console names are aliases (a VM's name need not be its host name), so they join a machine by IP even
+    when the names differ.
+    """
     assert isinstance(evidence, BackupEvidence)
-    return [AssetObservation(source=NAME, name=o.name[:255], ips=o.ips) for o in evidence.objects]
+    return [AssetObservation(source=NAME, name=o.name[:255], ips=o.ips, name_kind="alias") for o in evidence.objects]
 
 
 @hookimpl

@@ -34,6 +34,27 @@ def test_names_and_ips_from_different_sources_merge() -> None:
     assert [a.key for a in index.seen_by("account_hygiene")] == ["srv-file01", "wks-001"]
 
 
+def test_different_names_sharing_an_ip_stay_two_machines() -> None:
+    assets = reconcile([
+        AssetObservation(source="account_hygiene", name="WKS-001", role="workstation"),
+        AssetObservation(source="account_hygiene", name="WKS-002", role="workstation"),
+        AssetObservation(source="edr", name="wks-001.durand.local", ips=("10.20.0.101",)),
+        AssetObservation(source="open_ports", name="wks-002.durand.local", ips=("10.20.0.101",)),  # DHCP reuse
+        AssetObservation(source="open_ports", name="", ips=("10.20.0.101",)),
+    ])
+    assert [a.key for a in assets] == ["10.20.0.101", "wks-001", "wks-002"]
+    assert assets[1].sources == ("account_hygiene", "edr") and assets[2].sources == ("account_hygiene", "open_ports")
+
+
+def test_stale_only_when_every_source_saw_it_stale() -> None:
+    assets = reconcile([
+        AssetObservation(source="account_hygiene", name="WKS-OLD-03", stale=True),
+        AssetObservation(source="account_hygiene", name="WKS-005", stale=True),
+        AssetObservation(source="open_ports", name="wks-005.durand.local", ips=("10.20.0.105",)),
+    ])
+    assert [(a.key, a.stale) for a in assets] == [("wks-005", False), ("wks-old-03", True)]
+
+
 def test_short_name() -> None:
     assert short_name("DC01.durand.local.") == "dc01"
     assert short_name("DURAND\\DC01$") == "dc01"
@@ -49,8 +70,17 @@ ips = st.lists(st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3", "::1"]), max
                 max_size=25))
 def test_reconciliation_is_a_partition(observations) -> None:
     assets = reconcile(observations)
-    # every observation with a name or an IP lands in exactly one asset, and assets never share a key or an IP
+    # assets never share a key; every named observation lands in the asset of its short name
     assert len({a.key for a in assets}) == len(assets)
-    all_ips = [ip for a in assets for ip in a.ips]
-    assert len(all_ips) == len(set(all_ips))
+    from auditor.inventory import is_ip, short_name
+
+    for observation in observations:
+        name = short_name(observation.name)
+        if name and not is_ip(name):
+            assert sum(name in {short_name(n) for n in a.names} for a in assets) == 1
+    # an IP is shared by two assets only when two different names claim it
+    for ip in {ip for a in assets for ip in a.ips}:
+        holders = [a for a in assets if ip in a.ips]
+        if len(holders) > 1:
+            assert all(h.names for h in holders[:2]) or len({h.key for h in holders}) == len(holders)
     assert reconcile(list(reversed(observations))) == assets

@@ -36,8 +36,6 @@ def test_role_from_ad_wins_over_the_console() -> None:
     assert asset.role == "domain_controller"
 
 
-@pytest.mark.xfail(strict=True, reason="core: Asset drops AssetObservation.stale (needed to leave stale AD "
-                                       "computer objects out of EDR coverage)")
 def test_stale_ad_computer_is_not_a_machine_to_cover() -> None:
     inventory = reconcile([_obs("account_hygiene", "WKS-OLD-03", stale=True), _obs("account_hygiene", "WKS-001"),
                            _obs("edr", "wks-001.durand.local")])
@@ -48,8 +46,6 @@ def test_stale_ad_computer_is_not_a_machine_to_cover() -> None:
     assert results["edr.workstations_without_agent"].status is Status.passed
 
 
-@pytest.mark.xfail(strict=True, reason="core: reconcile merges two differently named machines that share an IP "
-                                       "(DHCP reuse, a console's stale address), hiding a machine without agent")
 def test_different_names_sharing_an_ip_stay_two_machines() -> None:
     inventory = reconcile([_obs("account_hygiene", "WKS-001"), _obs("open_ports", "wks-001", ("10.20.0.101",)),
                            _obs("edr", "wks-009.durand.local", ("10.20.0.101",))])
