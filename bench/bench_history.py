@@ -155,6 +155,10 @@ def main() -> int:
         for name, store in stores.items():
             history_ms: list[float] = []
             diff_ms: list[float] = []
+            warm: list[float] = []  # the first call opens connections and reads the baseline file
+            timed(lambda s=store: compare(s, s.history("client-0000")[-1].id), warm)
+            print(f"{name:10s} first diff (cold: connections, baseline file) {warm[0]:.1f} ms; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             for index in picks:
                 client = f"client-{index:04d}"
                 timed(lambda s=store, c=client: s.history(c), history_ms)
