@@ -4,8 +4,6 @@ here): when the core is fixed they start passing and pytest flags them so the ma
 
 from __future__ import annotations
 
-import pytest
-
 from auditor.inventory import InventoryIndex, reconcile
 from auditor.models import AssetObservation, Status
 from auditor.plugin_api import EvaluationContext
