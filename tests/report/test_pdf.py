@@ -265,3 +265,34 @@ def test_contract_annex_content_in_both_languages() -> None:
     for expected in ("Annex: security improvement plan", "31 December 2026", "€3,363.00", "Acceptance",
                      "For Alpes Infogérance", "Name and title:", "RM-close_rdp"):
         assert expected in english, expected
+
+
+def test_oversized_texts_never_break_the_build() -> None:
+    """Table rows taller than a page (a 20,000-character error, 2,000-character catalogue texts, assets of 512
+    characters) split across pages instead of raising reportlab's LayoutError."""
+    from auditor.models import LocalizedText
+    from auditor.report import render_annex_pdf, render_report_pdf
+
+    audit = make_audit()
+    long = LocalizedText(en="word " * 390 + "end", fr="mot " * 480 + "fin")
+    checks = tuple(c.model_copy(update={"title": long, "rationale": long, "remediation": long}) for c in audit.checks)
+    runs = tuple(r.model_copy(update={"reason": "E" * 20000}) for r in audit.runs)
+    items = tuple(i.model_copy(update={"title": long, "remediation": long,
+                                       "assets": tuple("A" * 512 + str(n) for n in range(10)),
+                                       "acceptance_checks": tuple(f"x.check_{n}" for n in range(60))})
+                  for i in audit.roadmap.items)
+    results = tuple(r.model_copy(update={"affected": tuple(AffectedAsset(name="n" * 511 + str(k), detail="d " * 256)
+                                                           for k in range(14))}) if r.affected else r
+                    for r in audit.results)
+    audit = audit.model_copy(update={
+        "checks": checks, "runs": runs, "results": results,
+        "roadmap": audit.roadmap.model_copy(update={"items": items}),
+        "inventory": tuple(a.model_copy(update={"name": "N" * 1000, "os": "O" * 1000}) for a in audit.inventory[:3]),
+        "provenance": audit.provenance.model_copy(update={"hostname": "h" * 5000}),
+    })
+    report = io.BytesIO()
+    render_report_pdf(audit, report, lang="fr")
+    assert "E" * 900 in squash(pdf_text(report.getvalue()))  # the error is shown (cut at 1,000 characters)
+    annex = io.BytesIO()
+    render_annex_pdf(audit, annex, lang="en")
+    assert len(PdfReader(io.BytesIO(annex.getvalue())).pages) > 3
