@@ -163,6 +163,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "recorded": ("recorded", "enregistrée"),
     "servers": ("servers", "serveurs"),
     "identity": ("as", "en tant que"),
+    "files": ("files", "fichiers"),
+    "options": ("options", "options"),
     "scoring_method": ("How the score is computed", "Calcul du score"),
     "scoring_text": (
         "Each check is worth points according to its severity (critical 10, high 6, medium 3, low 1 in the "

@@ -602,9 +602,16 @@ class _ReportBuilder:
             if run.source is not None:
                 source_parts.append(f"<b>{self.lbl(run.source.kind)}</b> {esc(shorten(run.source.description, 500))}")
                 if run.source.servers:
-                    source_parts.append(f"{self.lbl('servers')} {esc(', '.join(run.source.servers))}")
+                    source_parts.append(f"{self.lbl('servers')} {esc(shorten(', '.join(run.source.servers), 600))}")
                 if run.source.identity:
                     source_parts.append(f"{esc(self.t('identity'))} {esc(run.source.identity)}")
+                if run.source.files:
+                    files = ", ".join(shorten(f, 120) for f in run.source.files[:6])
+                    more = f" (+{len(run.source.files) - 6})" if len(run.source.files) > 6 else ""
+                    source_parts.append(f"{self.lbl('files')} {esc(files + more)}")
+                if run.source.options:
+                    options = ", ".join(f"{k}={shorten(str(v), 80)}" for k, v in sorted(run.source.options.items()))
+                    source_parts.append(f"{self.lbl('options')} {esc(shorten(options, 600))}")
             if run.reason:
                 source_parts.append(f"<font color='#B42318'>{esc(shorten(run.reason, 1000))}</font>")
             seconds = run.seconds
