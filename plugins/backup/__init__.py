@@ -110,7 +110,7 @@ def auditor_collect(context: CollectContext) -> Collected:
     evidence = source.collect()
     if evidence.restore_point_api:
         info = info.model_copy(update={"options": {**info.options, "restore points": evidence.restore_point_api}})
-    return Collected(evidence=evidence, source=info)
+    return Collected(evidence=evidence, source=info, collected_at=evidence.collected_at)
 
 
 @hookimpl

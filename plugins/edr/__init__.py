@@ -114,6 +114,7 @@ def auditor_collect(context: CollectContext) -> Collected:
     servers = tuple(c.source for c in evidence.consoles if c.source.startswith(("http://", "https://")))
     return Collected(
         evidence=evidence,
+        collected_at=evidence.collected_at,
         source=SourceInfo(
             kind="recorded" if settings.mode == "recorded" else "live",
             description="EDR consoles: " + (", ".join(sorted({c.provider for c in evidence.consoles})) or "none"),
