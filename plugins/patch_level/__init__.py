@@ -97,8 +97,9 @@ def auditor_collect(context: CollectContext) -> Collected:
         evidence=evidence,
         source=SourceInfo(
             kind="recorded" if settings.mode == "recorded" else "live",
-            description="Inventory exports (RMM/Intune CSV), Intune managed devices; AD computers and service "
-                        "versions are read from the account-hygiene and open-ports evidence",
+            description=f"Inventory exports (RMM/Intune CSV) and Intune managed devices: {len(devices)} devices; "
+                        "AD computers and service versions from the account-hygiene and open-ports evidence; "
+                        f"lifecycle data {data.data_version} dated {data.data_date.isoformat()}",
             servers=servers,
             identity=settings.client_id if servers else None,
             files=files,

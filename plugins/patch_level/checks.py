@@ -359,8 +359,13 @@ def _worst_confidence(hosts: Iterable[HostView]) -> str | None:
     return levels[-1] if levels else None
 
 
-def _data_note(data: LifecycleData) -> str:
-    return f"lifecycle data {data.data_version} ({data.data_date.isoformat()})"
+def _data_note(data: LifecycleData) -> LocalizedText:
+    """The basis every assessed result states: which lifecycle data, of which date, from which sources."""
+    names = ", ".join(source.name.split(" (")[0] for source in data.sources.values())
+    return _t(f"Judged against the lifecycle data {data.data_version} dated {data.data_date.isoformat()} "
+              f"({names}).",
+              f"Évalué selon les données de cycle de vie {data.data_version} du {data.data_date.isoformat()} "
+              f"({names}).")
 
 
 def evaluate(
@@ -404,7 +409,9 @@ def evaluate(
     return results
 
 
-def _eol_results(hosts: list[HostView], today: dt.date, note: str, data: LifecycleData) -> list[CheckResult]:
+def _eol_results(hosts: list[HostView], today: dt.date, note: LocalizedText, data: LifecycleData) -> (
+    list[CheckResult]
+):
     servers: list[AffectedAsset] = []
     workstations: list[AffectedAsset] = []
     counted = {"server": 0, "workstation": 0}
@@ -433,12 +440,12 @@ def _eol_results(hosts: list[HostView], today: dt.date, note: str, data: Lifecyc
             out.append(_not_assessed(check_id, f"No {kind[0]} with a known operating system release.",
                                      f"Aucun des {kind[1]} n'a de version de système connue."))
             continue
-        out.append(_result(check_id, affected, measured=f"{len(affected)} of {total}", threshold=note,
-                           confidence=_worst_confidence(used)))
+        out.append(_result(check_id, affected, measured=f"{len(affected)} of {total}", threshold=0,
+                           confidence=_worst_confidence(used), reason=note))
     return out
 
 
-def _soon_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: str,
+def _soon_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: LocalizedText,
                  data: LifecycleData) -> CheckResult:
     horizon = _months_before(today, -parameters.eol_warning_months)
     affected = []
@@ -455,10 +462,10 @@ def _soon_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelPa
         return _not_assessed(EOL_SOON, "No machine with a known operating system release.",
                              "Aucune machine avec une version de système connue.")
     return _result(EOL_SOON, affected, measured=f"{len(affected)} of {len(hosts)}",
-                   threshold=f"{parameters.eol_warning_months} months; {note}", confidence=_worst_confidence(hosts))
+                   threshold=f"> {horizon.isoformat()}", confidence=_worst_confidence(hosts), reason=note)
 
 
-def _feature_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: str,
+def _feature_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: LocalizedText,
                     data: LifecycleData) -> CheckResult:
     windows = [h for h in hosts if isinstance(h.release, OsRelease) and h.release.feature_release]
     affected = []
@@ -478,11 +485,11 @@ def _feature_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
         return _not_assessed(FEATURE_BEHIND, "No Windows 10/11 computer with a known build.",
                              "Aucun ordinateur Windows 10/11 avec un build connu.")
     return _result(FEATURE_BEHIND, affected, measured=f"{len(affected)} of {len(windows)}",
-                   threshold=f"serviced and at most {parameters.max_feature_releases_behind} releases behind; {note}",
-                   confidence=_worst_confidence(windows))
+                   threshold=f"<= {parameters.max_feature_releases_behind}", confidence=_worst_confidence(windows),
+                   reason=note)
 
 
-def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: str,
+def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: LocalizedText,
                     have_export: bool) -> CheckResult:
     cutoff = _months_before(today, parameters.max_update_age_months)
     candidates = [h for h in hosts if h.best.confidence == "patch-level" and h.end is not None and h.end >= today]
@@ -535,11 +542,11 @@ def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
                              "date de dernier correctif n'est exportée ; actualiser les données avec "
                              "`auditor data update`.")
     return _result(UPDATES_OLD, affected, measured=f"{len(affected)} of {assessed}",
-                   threshold=f"newest update after {cutoff.isoformat()} ({parameters.max_update_age_months} months); "
-                             f"{note}", confidence="patch-level")
+                   threshold=f">= {cutoff.isoformat()}", confidence="patch-level", reason=note)
 
 
-def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: list[HostView], note: str) -> (
+def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: list[HostView],
+                     note: LocalizedText) -> (
     CheckResult
 ):
     known = {h.key: h for h in hosts}
@@ -566,11 +573,11 @@ def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: li
     share = (total - len(affected)) / total
     measured = f"{total - len(affected)} of {total} machines assessed"
     if not affected:
-        return CheckResult(check_id=COVERAGE, status=Status.passed, measured=measured, threshold="100 %")
+        return CheckResult(check_id=COVERAGE, status=Status.passed, measured=measured, threshold="100 %", reason=note)
     return CheckResult(check_id=COVERAGE, status=Status.partial, score_share=round(share, 4),
                        affected=tuple(sorted(affected, key=lambda a: a.name)), measured=measured, threshold="100 %",
-                       reason=_t(f"{len(affected)} machine(s) could not be assessed ({note}).",
-                                 f"{len(affected)} machine(s) n'ont pas pu être évaluées ({note})."))
+                       reason=_t(f"{len(affected)} machine(s) could not be assessed. {note.en}",
+                                 f"{len(affected)} machine(s) n'ont pas pu être évaluées. {note.fr}"))
 
 
 def _stale_result(hosts: list[HostView], now: dt.datetime, parameters: PatchLevelParameters) -> CheckResult:
@@ -583,7 +590,8 @@ def _stale_result(hosts: list[HostView], now: dt.datetime, parameters: PatchLeve
                  f"{', '.join(sorted({o.source for o in host.observations}))}) - data stale, not judged unpatched"
         affected.append(AffectedAsset(name=host.name, kind="host", detail=detail))
     return _result(STALE, affected, measured=f"{len(affected)} of {len(hosts)}",
-                   threshold=f"seen within {parameters.stale_days} days", confidence=None)
+                   threshold=f">= {(now - dt.timedelta(days=parameters.stale_days)).date().isoformat()}",
+                   confidence=None)
 
 
 def _banner_os(services: Sequence[ServiceObservation], data: LifecycleData) -> list[OsObservation]:
@@ -598,7 +606,8 @@ def _banner_os(services: Sequence[ServiceObservation], data: LifecycleData) -> l
     return list(found.values())
 
 
-def _service_results(services: Sequence[ServiceObservation], today: dt.date, note: str, data: LifecycleData,
+def _service_results(services: Sequence[ServiceObservation], today: dt.date, note: LocalizedText,
+                     data: LifecycleData,
                      have_ports: bool, host_os: dict[str, str] | None = None) -> list[CheckResult]:
     """Services judged by branch, or by the distribution that packages them (banner or the host's known OS)."""
     if not have_ports:
@@ -633,10 +642,9 @@ def _service_results(services: Sequence[ServiceObservation], today: dt.date, not
                   "Exchange, OpenSSL).", "Aucun service scanné ne montre un produit suivi avec sa version (OpenSSH, "
                   "Apache httpd, nginx, IIS, Exchange, OpenSSL).")
         return [_not_assessed(SERVICES_EOL, *reason), _not_assessed(SERVICES_KEV, *reason)]
-    kev_note = f"CISA KEV subset of {note}"
     return [
-        _result(SERVICES_EOL, unsupported, measured=f"{len(unsupported)} of {assessed}", threshold=note,
-                confidence="banner"),
-        _result(SERVICES_KEV, exploited, measured=f"{len(exploited)} of {assessed}", threshold=kev_note,
-                confidence="banner"),
+        _result(SERVICES_EOL, unsupported, measured=f"{len(unsupported)} of {assessed}", threshold=0,
+                confidence="banner", reason=note),
+        _result(SERVICES_KEV, exploited, measured=f"{len(exploited)} of {assessed}", threshold=0,
+                confidence="banner", reason=note),
     ]

@@ -27,6 +27,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from auditor.models import bound_text
 from auditor_plugins.patch_level.errors import InventoryCsvError
 from auditor_plugins.patch_level.evidence import DeviceRecord, ExportInfo
 from auditor_plugins.patch_level.lifecycle import parse_windows_build
@@ -254,7 +255,8 @@ def _row(row: list[str], positions: dict[str, int], headers: dict[str, str], pat
          date_format: DateFormat) -> DeviceRecord:
     def cell(column: str) -> str:
         index = positions.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        # control characters removed first: a cell of only control characters is empty, not a name
+        return bound_text(row[index]).strip() if index is not None and index < len(row) else ""
 
     name = cell("name")
     if not name:
