@@ -287,8 +287,8 @@ def _member_registration(ctx: _Ctx) -> CheckResult:
         notes_en.append(f"Google Workspace: {len(active)} active users counted")
         notes_fr.append(f"Google Workspace : {len(active)} utilisateurs actifs comptés")
     if ctx.break_glass:
-        notes_en.append(f"{len(ctx.break_glass)} break-glass account(s) excluded")
-        notes_fr.append(f"{len(ctx.break_glass)} compte(s) d'urgence exclu(s)")
+        notes_en.append(f"break-glass accounts listed in the profile ({len(ctx.break_glass)}) are not counted")
+        notes_fr.append(f"les comptes d'urgence déclarés dans le profil ({len(ctx.break_glass)}) ne sont pas comptés")
     if total == 0:
         return _not_assessed(cid, "No enabled member account was found, so registration coverage cannot be measured. "
                              + "; ".join(notes_en) + ".",
@@ -302,7 +302,7 @@ def _member_registration(ctx: _Ctx) -> CheckResult:
         f"{registered} comptes membres actifs sur {total} sont inscrits à la MFA ({_fmt_fr(coverage)} %), objectif "
         f"{_fmt_fr(target)} %. " + " ; ".join(notes_fr) + ".",
     )
-    if coverage >= target:
+    if 100.0 * registered >= target * total:  # exact comparison: 94.96 % must not pass a 95 % target
         return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, reason=reason)
     if registered == 0:
         return CheckResult(check_id=cid, status=Status.failed, measured=coverage, threshold=target,

@@ -257,3 +257,9 @@ def test_both_providers_are_counted_together() -> None:
 
 def test_no_provider_is_not_assessed() -> None:
     assert all(r.status is Status.not_assessed for r in evaluate(MfaEvidence(), MfaParameters()))
+
+
+def test_coverage_just_below_target_does_not_pass_by_rounding() -> None:
+    users = [user(f"r{i:04d}") for i in range(1899)] + [user(f"u{i}", registered=False) for i in range(101)]
+    r = results(m365(users))["mfa.member_registration"]  # 1899 / 2000 = 94.95 %, shown as 95.0
+    assert r.status is Status.partial and r.measured == 95.0 and r.score_share == pytest.approx(0.9995)
