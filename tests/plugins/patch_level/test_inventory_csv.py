@@ -102,3 +102,13 @@ def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
         parse_inventory_csv(b"name;os\n" + raw, "raw.csv")
     except InventoryCsvError as exc:
         assert "raw.csv" in str(exc)
+
+
+def test_error_in_a_french_excel_export_names_the_accented_column() -> None:
+    content = ("Nom;Système;Dernière mise à jour\r\nPC-1;Windows 11 Pro;19/11/2026\r\n"
+               "PC-2;Windows 11 Pro;le 3 novembre\r\n").encode("cp1252")
+    with pytest.raises(InventoryCsvError) as caught:
+        parse_inventory_csv(content, "export-rmm.csv")
+    assert str(caught.value) == ("export-rmm.csv: line 3, column 'Dernière mise à jour': expected a date such as "
+                                 "2026-11-19T08:12:00Z or 19/11/2026 08:12, got 'le 3 novembre'")
+    assert (caught.value.line, caught.value.column) == (3, "Dernière mise à jour")
