@@ -516,10 +516,11 @@ def _guests(ctx: _Ctx) -> CheckResult:
                 f"{len(guests) - len(uncovered)} invités actifs sur {len(guests)} sont inscrits à la MFA ou couverts "
                 f"par une stratégie d'accès conditionnel qui l'exige ({_fmt_fr(coverage)} %, objectif "
                 f"{_fmt_fr(target)} %).")
-    if coverage >= target:
+    covered = len(guests) - len(uncovered)
+    if 100.0 * covered >= target * len(guests):
         return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, reason=reason)
     affected = _sorted(_account(u.upn, "Microsoft 365 guest; no MFA") for u in uncovered)
-    share = round(min(1.0, coverage / target), 4) if target else 1.0
+    share = round(min(1.0, (covered / len(guests)) / (target / 100.0)), 4) if target else 1.0
     if share == 0:
         return CheckResult(check_id=cid, status=Status.failed, measured=coverage, threshold=target,
                            affected=affected, reason=reason)
