@@ -20,7 +20,7 @@ from auditor.models import Audit, Language, RoadmapItem
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, numbered_canvas, today
 from auditor.report.fonts import displayable
 from auditor.report.labels import t
-from auditor.report.options import Branding
+from auditor.report.options import Branding, resolve_branding
 from auditor.report.pdf import _ReportBuilder, logo_flowable
 from auditor.report.styles import NAVY, RULE, SEVERITY_COLOURS
 from auditor.report.text import esc, shorten
@@ -35,7 +35,8 @@ def render_annex_pdf(
     issued: dt.date | None = None,
 ) -> None:
     """Render the contract annex (improvement plan with signature block) for `audit` to `out`."""
-    _AnnexBuilder(audit, lang or audit.language, branding or Branding(), issued or today(), 12).build_annex(out)
+    _AnnexBuilder(audit, lang or audit.language, resolve_branding(audit, branding), issued or today(),
+                  12).build_annex(out)
 
 
 class _AnnexBuilder(_ReportBuilder):

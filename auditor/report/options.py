@@ -65,3 +65,18 @@ def branding_from_profile(profile: object) -> Branding:
         if not logo.is_absolute() and directory is not None:
             logo = Path(directory) / logo
     return Branding(msp_name=msp.name, msp_logo=logo, msp_contact=getattr(msp, "contact", None))
+
+
+def resolve_branding(audit: object, branding: Branding | None) -> Branding:
+    """The branding to render: what the caller gave, completed by the MSP fields the audit carries
+    (`Audit.msp_name`, `msp_contact`, `msp_logo`, copied from the profile when the audit was evaluated)."""
+    given = branding or Branding()
+    name = getattr(audit, "msp_name", None) or None
+    contact = getattr(audit, "msp_contact", None) or None
+    logo = getattr(audit, "msp_logo", None) or None
+    return Branding(
+        msp_name=given.msp_name or name,
+        msp_logo=given.msp_logo or (Path(logo) if logo else None),
+        msp_contact=given.msp_contact or contact,
+        confidentiality=given.confidentiality,
+    )

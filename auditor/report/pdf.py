@@ -56,7 +56,7 @@ from auditor.report.charts import area_bars, fit_label, gauge
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, Heading, make_toc, numbered_canvas, today
 from auditor.report.fonts import displayable
 from auditor.report.labels import t
-from auditor.report.options import Branding
+from auditor.report.options import Branding, resolve_branding
 from auditor.report.styles import (
     INK,
     MUTED,
@@ -94,8 +94,11 @@ def render_report_pdf(
     issued: dt.date | None = None,
     body_asset_limit: int = BODY_ASSET_LIMIT,
 ) -> None:
-    """Render the client report for `audit` in `lang` (default: the audit's language) to `out`."""
-    builder = _ReportBuilder(audit, lang or audit.language, branding or Branding(), issued or today(),
+    """Render the client report for `audit` in `lang` (default: the audit's language) to `out`.
+
+    `branding` overrides the MSP name, logo and contact the audit carries.
+    """
+    builder = _ReportBuilder(audit, lang or audit.language, resolve_branding(audit, branding), issued or today(),
                              body_asset_limit)
     builder.build(out)
 
@@ -103,6 +106,9 @@ def render_report_pdf(
 def logo_flowable(path: Path | None, max_width: float, max_height: float) -> Flowable | None:
     """The MSP's logo scaled into a box, or None when there is none or it cannot be read (never fatal)."""
     if path is None:
+        return None
+    if not Path(path).is_file():
+        log.warning("MSP logo %s not found; the cover shows the MSP's name instead", path)
         return None
     try:
         reader = ImageReader(str(path))

@@ -158,6 +158,20 @@ def test_msp_logo_on_the_cover_and_a_broken_logo_is_not_fatal(tmp_path) -> None:
     assert "Alpes" in cover_text
 
 
+def test_the_msp_carried_by_the_audit_brands_the_report_unless_overridden() -> None:
+    from auditor.report import Branding, render_report_pdf
+
+    audit = make_audit(hostile=False).model_copy(update={"msp_name": "Infogérance du Lac",
+                                                         "msp_logo": "/nonexistent/logo.png"})
+    buffer = io.BytesIO()
+    render_report_pdf(audit, buffer, lang="fr")
+    assert "Infogérance du Lac" in PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+    buffer = io.BytesIO()
+    render_report_pdf(audit, buffer, lang="fr", branding=Branding(msp_name="Autre MSP"))
+    cover = PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+    assert "Autre MSP" in cover and "Infogérance du Lac" not in cover
+
+
 def test_re_audit_and_managed_scope_are_stated() -> None:
     audit = make_audit(kind="re-audit", hostile=False)
     audit = audit.model_copy(update={"scores": audit.scores.model_copy(
