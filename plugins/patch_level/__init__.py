@@ -30,6 +30,9 @@ from auditor_plugins.patch_level.sources import (
 
 __version__ = "0.1.0"
 
+#: Export records not seen for this long are reported to the inventory as stale observations.
+ASSET_STALE_DAYS = 90
+
 
 @hookimpl
 def auditor_plugin_info() -> PluginInfo:
@@ -112,11 +115,13 @@ def auditor_collect(context: CollectContext) -> Collected:
 @hookimpl
 def auditor_assets(evidence: PatchEvidence) -> list[AssetObservation]:
     """Inventory-export devices, so machines only the RMM/Intune knows join the estate."""
+    cutoff = evidence.collected_at.timestamp() - ASSET_STALE_DAYS * 86400
     out = []
     for device in evidence.devices:
         os_text = " ".join(p for p in (device.os_name, device.os_version) if p)
-        out.append(AssetObservation(source=checks.PLUGIN, name=device.name, ips=device.ips,
-                                    role=device.role if device.role != "unknown" else "unknown", os=os_text[:500]))
+        stale = device.last_seen is not None and device.last_seen.timestamp() < cutoff
+        out.append(AssetObservation(source=checks.PLUGIN, name=device.name, ips=device.ips, role=device.role,
+                                    os=os_text[:500], stale=stale))
     return out
 
 
