@@ -85,6 +85,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "price": ("Price (excl. tax)", "Prix HT"),
     "total": ("Total", "Total"),
     "by_end_of": ("Done by", "Achevée fin"),
+    "first_month": ("To start with: phase 1", "Pour commencer : la phase 1"),
+    "more_items": ("… and {count} more items, see the roadmap.", "… et {count} autre(s) action(s), voir le plan."),
     # Areas
     "findings_by_area": ("Findings by area", "Constats par domaine"),
     "area_score_line": ("Area score: {score} · {passed} passed, {failed} failed, {partial} partial, "

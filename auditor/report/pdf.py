@@ -78,6 +78,8 @@ log = logging.getLogger(__name__)
 
 #: Affected assets shown under a finding in the body; the rest go to the appendix.
 BODY_ASSET_LIMIT = 12
+#: Phase 1 items listed on the executive summary.
+FIRST_MONTH_ITEMS = 8
 #: Months shown one by one in the month-by-month view; later months are summarised in one row.
 MONTHS_IN_DETAIL = 12
 #: Rows per table chunk in long appendix tables (smaller tables lay out much faster than one huge table).
@@ -336,6 +338,23 @@ class _ReportBuilder:
         for number, result in enumerate(findings[:5], start=1):
             story.append(self.risk_block(number, result))
         story += self.roadmap_glance()
+        story += self.first_month()
+        return story
+
+    def first_month(self) -> list[Flowable]:
+        """The first phase's items in one line each: what the manager approves first."""
+        s, lang = self.s, self.lang
+        items = [i for i in self.audit.roadmap.items if i.phase == 1]
+        if not items:
+            return []
+        story: list[Flowable] = [Spacer(1, 2 * mm), self.heading(self.t("first_month"), 2, toc=False)]
+        for item in items[:FIRST_MONTH_ITEMS]:
+            colour = SEVERITY_COLOURS[item.severity.value]
+            story.append(self.pm(
+                f'<font color="{colour.hexval()}">■</font> <b>{esc(shorten(item.title.get(lang), 160))}</b> — '
+                f"{esc(format_hours(item.effort_hours, lang))}, {esc(self.money(item.price))}", s.small))
+        if len(items) > FIRST_MONTH_ITEMS:
+            story.append(self.p(self.t("more_items", count=len(items) - FIRST_MONTH_ITEMS), s.small))
         return story
 
     def risk_block(self, number: int, result: CheckResult) -> Flowable:
