@@ -337,6 +337,8 @@ def _os_label(host: HostView) -> str:
         label = release.label
         if release.feature_release:
             label += " (Enterprise/Education)" if release.edition == "enterprise" else " (Home/Pro)"
+            if release.edition_assumed:
+                label += " edition assumed"
         return label
     return host.best.os_name[:60] or "?"
 

@@ -89,3 +89,17 @@ def test_intune_portal_export_headers_are_recognised() -> None:
     assert device.last_seen == dt.datetime(2026, 11, 19, 8, 12, tzinfo=dt.UTC)
     assert read.export.ignored_columns == ("Primary user UPN",)
     assert json.loads(read.export.model_dump_json())["columns"]["last_seen"] == "Last check-in"
+
+
+def test_adapters_tolerate_missing_or_foreign_evidence() -> None:
+    from types import SimpleNamespace
+
+    from auditor_plugins.patch_level.inputs import from_account_hygiene, from_devices, from_open_ports
+
+    assert from_account_hygiene(None) == [] and from_open_ports(None) == [] and from_devices(None) == []
+    assert from_open_ports(SimpleNamespace()) == []  # no services(): an unknown evidence shape
+    older = SimpleNamespace(computers=[SimpleNamespace(name="PC1", operating_system="Windows 10 Pro",
+                                                       operating_system_version="10.0 (19045)")])
+    (observation,) = from_account_hygiene(older)  # attributes a future model might drop default sensibly
+    assert (observation.host, observation.build, observation.last_seen, observation.role) == ("PC1", 19045, None,
+                                                                                            "unknown")
