@@ -442,7 +442,7 @@ def _eol_results(hosts: list[HostView], today: dt.date, note: LocalizedText, dat
             out.append(_not_assessed(check_id, f"No {kind[0]} with a known operating system release.",
                                      f"Aucun des {kind[1]} n'a de version de système connue."))
             continue
-        out.append(_result(check_id, affected, measured=f"{len(affected)} of {total}", threshold=0,
+        out.append(_result(check_id, affected, measured=f"{len(affected)}/{total}", threshold=0,
                            confidence=_worst_confidence(used), reason=note))
     return out
 
@@ -463,7 +463,7 @@ def _soon_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelPa
     if not hosts:
         return _not_assessed(EOL_SOON, "No machine with a known operating system release.",
                              "Aucune machine avec une version de système connue.")
-    return _result(EOL_SOON, affected, measured=f"{len(affected)} of {len(hosts)}",
+    return _result(EOL_SOON, affected, measured=f"{len(affected)}/{len(hosts)}",
                    threshold=f"> {horizon.isoformat()}", confidence=_worst_confidence(hosts), reason=note)
 
 
@@ -486,7 +486,7 @@ def _feature_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
     if not windows:
         return _not_assessed(FEATURE_BEHIND, "No Windows 10/11 computer with a known build.",
                              "Aucun ordinateur Windows 10/11 avec un build connu.")
-    return _result(FEATURE_BEHIND, affected, measured=f"{len(affected)} of {len(windows)}",
+    return _result(FEATURE_BEHIND, affected, measured=f"{len(affected)}/{len(windows)}",
                    threshold=f"<= {parameters.max_feature_releases_behind}", confidence=_worst_confidence(windows),
                    reason=note)
 
@@ -543,7 +543,7 @@ def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
                              "Les révisions remontées sont plus récentes que les données de cycle de vie et aucune "
                              "date de dernier correctif n'est exportée ; actualiser les données avec "
                              "`auditor data update`.")
-    return _result(UPDATES_OLD, affected, measured=f"{len(affected)} of {assessed}",
+    return _result(UPDATES_OLD, affected, measured=f"{len(affected)}/{assessed}",
                    threshold=f">= {cutoff.isoformat()}", confidence="patch-level", reason=note)
 
 
@@ -573,7 +573,7 @@ def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: li
     affected = [AffectedAsset(name=universe[k], kind="host", detail=reasons[k]) for k in reasons]
     total = len(universe)
     share = (total - len(affected)) / total
-    measured = f"{total - len(affected)} of {total} machines assessed"
+    measured = f"{total - len(affected)}/{total}"
     if not affected:
         return CheckResult(check_id=COVERAGE, status=Status.passed, measured=measured, threshold="100 %", reason=note)
     return CheckResult(check_id=COVERAGE, status=Status.partial, score_share=round(share, 4),
@@ -591,7 +591,7 @@ def _stale_result(hosts: list[HostView], now: dt.datetime, parameters: PatchLeve
         detail = f"{_os_label(host)}: last seen {seen.date().isoformat()} ({(now - seen).days} days; " \
                  f"{', '.join(sorted({o.source for o in host.observations}))}) - data stale, not judged unpatched"
         affected.append(AffectedAsset(name=host.name, kind="host", detail=detail))
-    return _result(STALE, affected, measured=f"{len(affected)} of {len(hosts)}",
+    return _result(STALE, affected, measured=f"{len(affected)}/{len(hosts)}",
                    threshold=f">= {(now - dt.timedelta(days=parameters.stale_days)).date().isoformat()}",
                    confidence=None)
 
@@ -645,8 +645,8 @@ def _service_results(services: Sequence[ServiceObservation], today: dt.date, not
                   "Apache httpd, nginx, IIS, Exchange, OpenSSL).")
         return [_not_assessed(SERVICES_EOL, *reason), _not_assessed(SERVICES_KEV, *reason)]
     return [
-        _result(SERVICES_EOL, unsupported, measured=f"{len(unsupported)} of {assessed}", threshold=0,
+        _result(SERVICES_EOL, unsupported, measured=f"{len(unsupported)}/{assessed}", threshold=0,
                 confidence="banner", reason=note),
-        _result(SERVICES_KEV, exploited, measured=f"{len(exploited)} of {assessed}", threshold=0,
+        _result(SERVICES_KEV, exploited, measured=f"{len(exploited)}/{assessed}", threshold=0,
                 confidence="banner", reason=note),
     ]
