@@ -72,6 +72,7 @@ class WindowsRelease(_Model):
     new_devices_only: bool = False
     revisions: tuple[Revision, ...] = ()
     source: str
+    note: str = ""
 
     @property
     def label(self) -> str:
