@@ -7,6 +7,8 @@ languages in step: a test renders every key in both and fails on a missing one.
 
 from __future__ import annotations
 
+import re
+
 from auditor.models import Language
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -258,3 +260,23 @@ def t(key: str, lang: Language, **values: object) -> str:
     en, fr = TEXT[key]
     template = fr if lang == "fr" else en
     return template.format(**values) if values else template
+
+
+_WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?P<item>\S+): critical work exceeds the first month's contract hours \(planned for month "
+                r"(?P<month>\d+)\); the contract's monthly hours are too few$"),
+     "{item} : les travaux critiques dépassent les heures du premier mois du contrat (prévus au mois {month}) ; "
+     "les heures mensuelles du contrat sont insuffisantes"),
+)
+
+
+def translate_warning(text: str, lang: Language) -> str:
+    """The roadmap's planning warnings are produced in English by the core; known ones are translated for
+    the French report, unknown ones are shown as they are."""
+    if lang != "fr":
+        return text
+    for pattern, template in _WARNING_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return template.format(**match.groupdict())
+    return text

@@ -55,7 +55,7 @@ from auditor.models import UNTRUSTED_TEXT_MAX, Audit, CheckResult, Language, Roa
 from auditor.report.charts import area_bars, fit_label, gauge
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, Heading, make_toc, numbered_canvas, today
 from auditor.report.fonts import displayable
-from auditor.report.labels import t
+from auditor.report.labels import t, translate_warning
 from auditor.report.options import Branding, resolve_branding
 from auditor.report.styles import (
     INK,
@@ -529,7 +529,7 @@ class _ReportBuilder:
         if roadmap.warnings:
             story.append(self.heading(self.t("roadmap_warnings"), 2, toc=False))
             for warning in roadmap.warnings:
-                story.append(self.p(f"• {warning}", s.small))
+                story.append(self.p(f"• {translate_warning(warning, lang)}", s.small))
         for phase, items in self.view.phases():
             story.append(self.heading(phase_label(phase, lang), 1))
             if phase == 0:

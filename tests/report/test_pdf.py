@@ -183,10 +183,16 @@ def test_re_audit_and_managed_scope_are_stated() -> None:
 
 def test_planning_warnings_are_listed() -> None:
     audit = make_audit(hostile=False)
-    warning = "RM-close_rdp: critical work exceeds the first month's contract hours"
-    audit = audit.model_copy(update={"roadmap": audit.roadmap.model_copy(update={"warnings": (warning,)})})
-    text = pdf_text(render(audit, lang="fr"))
-    assert "Alertes de planification" in text and warning in text
+    warnings = ("RM-close_rdp: critical work exceeds the first month's contract hours (planned for month 2); "
+                "the contract's monthly hours are too few", "RM-x: a warning the report does not know")
+    audit = audit.model_copy(update={"roadmap": audit.roadmap.model_copy(update={"warnings": warnings})})
+    text = " ".join(pdf_text(render(audit, lang="fr")).split())
+    assert "Alertes de planification" in text
+    assert ("RM-close_rdp : les travaux critiques dépassent les heures du premier mois du contrat (prévus au "
+            "mois 2) ; les heures mensuelles du contrat sont insuffisantes") in text
+    assert "RM-x: a warning the report does not know" in text
+    english = " ".join(pdf_text(render(audit, lang="en")).split())
+    assert warnings[0] in english
 
 
 def test_items_outside_the_contract_are_priced_not_planned() -> None:
