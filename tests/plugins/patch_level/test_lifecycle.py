@@ -168,3 +168,19 @@ def test_malformed_data_file_is_a_clear_error(tmp_path) -> None:  # type: ignore
     bad.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(LifecycleDataError, match="unknown source 'rumour'"):
         load_data(bad)
+
+
+@pytest.mark.parametrize(("key", "revision", "date", "kb", "source"), [
+    ("ws2022", 5139, D(2026, 5, 12), "KB5087545",
+     "https://support.microsoft.com/en-au/topic/may-12-2026-kb5087545-os-build-20348-5139-"
+     "6aed2a73-37f9-468c-8bdc-4bae674797cf"),
+    ("win11-24h2", 6584, D(2025, 9, 9), "KB5065426",
+     "https://support.microsoft.com/help/5065426 (September 9, 2025, OS Build 26100.6584)"),
+    ("win10-22h2", 6456, D(2025, 10, 14), "KB5066791",
+     "https://support.microsoft.com/help/5066791 (October 14, 2025, the last Windows 10 update without ESU)"),
+])
+def test_confirmed_update_revisions(key: str, revision: int, date: dt.date, kb: str, source: str) -> None:
+    release = next(w for w in shipped_data().windows if w.key == key)
+    floor = release.revision_floor(revision + 10)
+    assert floor is not None and (floor.revision, floor.date, floor.kb) == (revision, date, kb), source
+    assert release.revision_floor(revision - 1) != floor
