@@ -30,7 +30,7 @@ from auditor.i18n import SEVERITY_LABELS, area_title, format_date, format_number
 from auditor.models import Audit, Language
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, Heading, numbered_canvas, today
 from auditor.report.fonts import displayable
-from auditor.report.options import Branding
+from auditor.report.options import Branding, resolve_branding
 from auditor.report.styles import (
     GRADE_COLOURS,
     INK,
@@ -200,7 +200,7 @@ def render_reaudit(diff: AuditDiff, figures: Indicators, new: Audit, out: str | 
                    lang: Language | None = None, branding: Branding | None = None,
                    issued: dt.date | None = None) -> None:
     """Render from an already computed diff and indicators (pure: no store)."""
-    _Builder(diff, figures, new, lang or new.language, branding or Branding(), issued or today()).build(out)
+    _Builder(diff, figures, new, lang or new.language, resolve_branding(new, branding), issued or today()).build(out)
 
 
 class _Builder:

@@ -107,3 +107,12 @@ def test_long_history_renders_and_a_page_rasterises(tmp_path: Path) -> None:
                    check=True, timeout=60)
     [png] = list(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 10_000
+
+
+def test_header_carries_the_msp_from_the_audit(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    store.save_many([audit_a(), audit_b().model_copy(update={"msp_name": "Alpes Infogérance"})])
+    out = tmp_path / "branded.pdf"
+    render_reaudit_pdf(store, "acme-b", out, lang="fr")
+    assert PdfReader(str(out)).pages[0].extract_text().startswith(
+        "Alpes Infogérance — Acme & Fils — Ré-audit : bilan des progrès")
