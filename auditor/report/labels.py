@@ -70,7 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "no_risks": ("No open weakness was found among the checks assessed.",
                  "Aucune faiblesse ouverte n'a été relevée parmi les contrôles évalués."),
-    "risk_assets": ("{count} concerned", "{count} concerné(s)"),
+    "risk_assets": ("{count} affected", "{count} concerné(s)"),
     "risk_fix": ("What to do", "Que faire"),
     "risk_planned": ("Planned in {phase}, {month}.", "Prévu en {phase}, {month}."),
     "risk_outside": ("Not covered by the contract.", "Non couvert par le contrat."),
