@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auditor import store as store_module
 from auditor.errors import StoreError
@@ -355,3 +357,25 @@ def test_prepare_reaudit_carries_the_roadmap_forward(tmp_path: Path) -> None:
     # re-evaluating A's bundle later (same collection time) still finds nothing before A
     assert prepare_reaudit(store, audit_a()).kind == "onboarding"
     assert [e.kind for e in store.history("acme")] == ["onboarding", "re-audit"]
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10),
+                                                                                        children, max_size=4),
+                     max_leaves=20)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(audits=st.lists(_json, max_size=3), version=st.sampled_from([1, 2, "1", None]))
+def test_import_of_arbitrary_json_is_a_clear_error_or_a_clean_import(tmp_path: Path, audits: list,
+                                                                     version: object) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'fuzz.sqlite'}")
+    data = {"format": "msp-posture-auditor/history", "version": version, "audits": audits}
+    try:
+        store.import_history(data, origin="fuzz.json")
+    except StoreError as exc:
+        assert str(exc).startswith("fuzz.json: ")
+    else:
+        assert version == 1 and audits == []
+    assert store.clients() == []
+    store.close()
