@@ -42,7 +42,9 @@ class _HistoryGroup(TyperGroup):
 
 history_app = typer.Typer(cls=_HistoryGroup, no_args_is_help=True,
                           context_settings={"ignore_unknown_options": True},
-                          help="A client's audits (date, score, grade, coverage); export/import a client's history.")
+                          help="`auditor history CLIENT [--db URL] [--json]` lists a client's audits (date, score, "
+                               "grade, coverage, findings); `history export|import` move a client's history "
+                               "between stores.")
 app.add_typer(history_app, name="history")
 
 
