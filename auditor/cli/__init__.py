@@ -13,7 +13,12 @@ import sys
 import click
 import typer
 
-from auditor.cli import audit_commands, history_commands, report_commands  # noqa: F401 - importing registers commands
+from auditor.cli import (  # noqa: F401 - importing registers the commands
+    audit_commands,
+    data_commands,
+    history_commands,
+    report_commands,
+)
 from auditor.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, app
 from auditor.errors import AuditorError
 from auditor.secrets import REDACTOR, RedactingFilter
