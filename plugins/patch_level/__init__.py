@@ -98,6 +98,7 @@ def auditor_collect(context: CollectContext) -> Collected:
     servers = tuple(e.origin for e in exports if e.kind == "intune")
     return Collected(
         evidence=evidence,
+        collected_at=evidence.collected_at,
         source=SourceInfo(
             kind="recorded" if settings.mode == "recorded" else "live",
             description=f"Inventory exports (RMM/Intune CSV) and Intune managed devices: {len(devices)} devices; "
