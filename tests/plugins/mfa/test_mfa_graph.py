@@ -250,3 +250,29 @@ def test_cancellation_stops_the_collection(graph_emulator, tmp_path, monkeypatch
     with pytest.raises(plugin.sources.MfaSourceError, match="cancelled"):
         plugin.auditor_collect(context=context)
     assert emu.counts["methods"] == 0
+
+
+def test_token_renewed_before_expiry(graph_emulator, tmp_path, monkeypatch) -> None:
+    """A 1-second token is renewed at half-life, before the server would refuse it (no 401 at all)."""
+    emu = graph_emulator(tenant(token_lifetime=1.0))
+    collect(tmp_path, emu, monkeypatch, conditional_access_pause_seconds=0.6)
+    assert emu.counts["token"] == 2 and emu.counts["401"] == 0
+
+
+def test_authentication_strength_policy_over_http(graph_emulator, tmp_path, monkeypatch) -> None:
+    bg = "member-reg-00000@contoso.test"
+    bg_id = next(u.id for u in compose_users(**COMPOSITION) if u.upn == bg)
+    policies = [ca_policy("MFA strength", built_in_controls=(), authentication_strength="Multifactor authentication",
+                          exclude_users=(bg_id,)),
+                ca_policy("Report-only pilot", state="enabledForReportingButNotEnforced")]
+    emu = graph_emulator(tenant(ca_policies=policies))
+    evidence = collect(tmp_path, emu, monkeypatch).evidence
+    policy = evidence.microsoft365.enforcement.policies[0]
+    assert policy.authentication_strength_requirements == "mfa" and policy.exclude_users_upn == (bg,)
+    assert {r.check_id: r for r in evaluate(evidence, MfaParameters(), (bg,))}["mfa.enforcement"].status \
+        is Status.passed
+    failed = {r.check_id: r for r in evaluate(evidence, MfaParameters())}["mfa.enforcement"]
+    assert failed.status is Status.failed
+    assert [(a.name, a.detail) for a in failed.affected] == [
+        ("MFA strength", f"excludes accounts that are not listed break-glass accounts: {bg}"),
+        ("Report-only pilot", "report-only")]
