@@ -62,9 +62,9 @@ CHECKS: tuple[Check, ...] = (
             "Have every listed user register the Microsoft Authenticator app (or a security key) at "
             "aka.ms/mysecurityinfo, or turn on 2-Step Verification in their Google account; plan a short "
             "registration session with each team.",
-            "Faire inscrire chaque utilisateur listé à l'application Microsoft Authenticator (ou à une clé de "
-            "sécurité) sur aka.ms/mysecurityinfo, ou activer la validation en deux étapes de son compte Google ; "
-            "prévoir une courte séance d'inscription par équipe."),
+            "Demander à chaque utilisateur listé d'enregistrer l'application Microsoft Authenticator (ou une clé "
+            "de sécurité) sur aka.ms/mysecurityinfo, ou d'activer la validation en deux étapes de son compte "
+            "Google ; prévoir une courte séance d'accompagnement par équipe."),
         remediation_group="mfa.registration", effort_hours=2.0, effort_per_asset_hours=0.25,
         references=(CIS_63, CIS_64, ANSSI_MFA),
     ),
@@ -82,8 +82,9 @@ CHECKS: tuple[Check, ...] = (
         remediation=_t(
             "Register a phishing-resistant method (security key or Authenticator) for each listed administrator "
             "today, and remove administrator roles that are no longer needed.",
-            "Inscrire dès aujourd'hui une méthode résistante à l'hameçonnage (clé de sécurité ou Authenticator) "
-            "pour chaque administrateur listé, et retirer les droits d'administration devenus inutiles."),
+            "Enregistrer dès aujourd'hui une méthode résistante à l'hameçonnage (clé de sécurité ou application "
+            "Authenticator) pour chaque administrateur listé, et retirer les droits d'administration devenus "
+            "inutiles."),
         remediation_group="mfa.admins", effort_hours=1.0, effort_per_asset_hours=0.25,
         references=(CIS_65, ANSSI_MFA),
     ),
