@@ -12,6 +12,7 @@ import sys
 
 import click
 import typer
+import typer.exceptions
 
 from auditor.cli import (  # noqa: F401 - importing registers the commands
     audit_commands,
@@ -43,13 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     except AuditorError as exc:
         click.echo(f"error: {REDACTOR.redact(str(exc))}", err=True)
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.exceptions.Abort):
         click.echo("aborted", err=True)
         code = EXIT_USER_ERROR
-    except click.ClickException as exc:
-        exc.show()
+    except (click.ClickException, typer.exceptions.TyperException) as exc:
+        # Usage errors; recent typer versions vendor click, so its exceptions are typer's own.
+        exc.show()  # type: ignore[union-attr]
         code = exc.exit_code
-    except (typer.Exit, click.exceptions.Exit) as exc:
+    except (typer.Exit, click.exceptions.Exit, typer.exceptions.Exit) as exc:
         code = exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import typer
 from rich.console import Console
@@ -15,12 +15,16 @@ from rich.table import Table
 from auditor.bundle import read_bundle, write_bundle
 from auditor.cli.app import EXIT_FINDINGS, app
 from auditor.errors import AuditorError
+from auditor.history import prepare_reaudit
 from auditor.i18n import SEVERITY_LABELS, STATUS_LABELS, area_title, format_money
 from auditor.models import Audit, Language, PluginRun, RunStatus, Severity, Status
 from auditor.pluginmanager import PluginRegistry
 from auditor.profile import load_baseline, load_profile, profile_from_json
 from auditor.runner import collect, evaluate
 from auditor.store import Store
+
+if TYPE_CHECKING:
+    from auditor.report import Branding
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Store URL or SQLite file (default: $AUDITOR_DB or the user data folder).")
@@ -122,12 +126,10 @@ def write_outputs(audit: Audit, out: Path, lang: Language) -> list[Path]:
 
 def _write_reports(audit: Audit, out: Path, lang: Language) -> list[Path]:
     """The PDF report in the audit's language, when the report package provides it."""
-    from auditor.report import Branding, render_report_pdf
+    from auditor.report import render_report_pdf
 
-    branding = Branding(msp_name=audit.msp_name or None, msp_contact=audit.msp_contact,
-                        msp_logo=Path(audit.msp_logo) if audit.msp_logo else None)
     target = out / f"report-{lang}.pdf"
-    render_report_pdf(audit, target, lang=lang, branding=branding)
+    render_report_pdf(audit, target, lang=lang, branding=_branding(audit))
     return [target]
 
 
@@ -180,12 +182,34 @@ def top_risks(audit: Audit, count: int) -> list:
     return findings[:count]
 
 
-def _save(audit: Audit, db: str | None, no_store: bool, console: Console) -> None:
-    if no_store:
-        return
-    store = Store(db)
-    store.save(audit)
-    console.print(f"saved in store {store.url.split('://', 1)[0]}: {audit.id}")
+def _open_store(db: str | None, no_store: bool) -> Store | None:
+    return None if no_store else Store(db)
+
+
+def _finish(result: Audit, store: Store | None, out: Path, language: Language, console: Console,
+            written: list[Path]) -> Audit:
+    """Turn the audit into a re-audit when the store knows the client, write outputs, save, report progress."""
+    if store is not None:
+        result = prepare_reaudit(store, result)
+    written.extend(write_outputs(result, out, language))
+    if store is not None:
+        store.save(result)
+        console.print(f"saved in store {store.url.split('://', 1)[0]}: {result.id}")
+        if result.kind == "re-audit":
+            from auditor.report.reaudit import render_reaudit_pdf
+
+            target = out / f"reaudit-{language}.pdf"
+            render_reaudit_pdf(store, result.id, target, lang=language, branding=_branding(result))
+            written.append(target)
+    print_summary(console, result, language, written)
+    return result
+
+
+def _branding(audit: Audit) -> Branding:
+    from auditor.report import Branding
+
+    return Branding(msp_name=audit.msp_name or None, msp_contact=audit.msp_contact,
+                    msp_logo=Path(audit.msp_logo) if audit.msp_logo else None)
 
 
 def _exit_code(audit: Audit, fail_on_critical: bool) -> int:
@@ -217,10 +241,8 @@ def audit(
     with RichProgress(Console(stderr=True), enabled=not quiet) as progress:
         bundle, files = collect(loaded, registry, progress=progress)
     bundle_path = write_bundle(files, out / "evidence.zip")
-    result = evaluate(bundle, registry, profile=loaded)
-    written = [bundle_path, *write_outputs(result, out, language)]
-    _save(result, db, no_store, console)
-    print_summary(console, result, language, written)
+    store = _open_store(db, no_store)
+    result = _finish(evaluate(bundle, registry, profile=loaded), store, out, language, console, [bundle_path])
     return _exit_code(result, fail_on_critical)
 
 
@@ -258,12 +280,9 @@ def evaluate_command(
     chosen = None
     if baseline:
         chosen = load_baseline(profile.baseline.model_copy(update={"name": baseline}))
-    result = evaluate(loaded_bundle, registry, profile=profile, baseline=chosen)
     language = _language(lang, profile.client.language)
-    console = Console()
-    written = write_outputs(result, out, language)
-    _save(result, db, no_store, console)
-    print_summary(console, result, language, written)
+    store = _open_store(db, no_store)
+    _finish(evaluate(loaded_bundle, registry, profile=profile, baseline=chosen), store, out, language, Console(), [])
 
 
 @app.command()
