@@ -162,6 +162,7 @@ class LiveLdapSource(DirectorySource):
         connection = ldap3.Connection(server, user=o.bind_user, password=o.password, read_only=True,
                                       raise_exceptions=True, receive_timeout=max(1, int(o.search_timeout_seconds)),
                                       auto_referrals=False, return_empty_attributes=False, check_names=False)
+        _lean_entries(connection)
         try:
             connection.open()
             if o.transport == "starttls":
@@ -385,6 +386,33 @@ class LiveLdapSource(DirectorySource):
                 continue
             result.append(pso_from(dn, attrs))
         return result
+
+
+def _lean_entries(connection) -> None:  # type: ignore[no-untyped-def]
+    """Decode search entries into (dn, raw attribute bytes) only, on this connection.
+
+    ldap3 turns every entry into a case-insensitive dict of raw values *and* a second dict of decoded
+    strings; we only ever use the raw bytes, and the duplicate work doubled the client's CPU time on a
+    12,000-object directory.  The override is per connection (no global patching) and falls back to
+    ldap3's own decoder for every other message type, or entirely if this ldap3 lacks the hook.
+    """
+    strategy = connection.strategy
+    original = getattr(strategy, "decode_response_fast", None)
+    if original is None:  # pragma: no cover - other ldap3 versions: keep the library's behaviour
+        return
+
+    def decode(ldap_message):  # type: ignore[no-untyped-def]
+        if ldap_message.get("protocolOp") != 4:  # not a searchResEntry
+            return original(ldap_message)
+        payload = ldap_message["payload"]
+        attributes: dict[str, list[bytes]] = {}
+        for attribute in payload[1][3]:
+            name = bytes(attribute[3][0][3]).decode("utf-8", errors="replace").lower()
+            attributes[name] = [bytes(value[3]) for value in attribute[3][1][3]]
+        return {"type": "searchResEntry", "dn": bytes(payload[0][3]).decode("utf-8", errors="replace"),
+                "raw_dn": bytes(payload[0][3]), "raw_attributes": attributes, "attributes": {}}
+
+    strategy.decode_response_fast = decode
 
 
 def _int(attrs: dict[str, list[bytes]], key: str) -> int | None:
