@@ -166,6 +166,9 @@ class CheckResult(Frozen):
     accepted_risk: AcceptedRisk | None = None
     #: Set by scoring when an accepted risk existed but has expired.
     acceptance_expired: bool = False
+    #: Assets taken out of `affected` by a per-asset accepted risk, with the acceptances that cover them.
+    accepted_assets: tuple[AffectedAsset, ...] = ()
+    asset_acceptances: tuple[AcceptedRisk, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> CheckResult:

@@ -61,11 +61,13 @@ def apply_accepted_risks(
             continue
         covered = {name.lower() for r in live for name in r.assets}
         remaining = tuple(a for a in result.affected if a.name.lower() not in covered)
+        accepted = tuple(a for a in result.affected if a.name.lower() in covered)
+        used = tuple(r for r in live if {n.lower() for n in r.assets} & {a.name.lower() for a in accepted})
         if covered and result.affected and not remaining:
-            risk = next(r for r in live if r.assets)
-            out.append(result.model_copy(update={"accepted_risk": risk}))
-        elif covered and len(remaining) < len(result.affected):
-            out.append(result.model_copy(update={"affected": remaining, "acceptance_expired": expired}))
+            out.append(result.model_copy(update={"accepted_risk": used[0], "asset_acceptances": used}))
+        elif accepted:
+            out.append(result.model_copy(update={"affected": remaining, "acceptance_expired": expired,
+                                                 "accepted_assets": accepted, "asset_acceptances": used}))
         else:
             out.append(result.model_copy(update={"acceptance_expired": expired}))
     return out

@@ -108,6 +108,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "and_more": ("… and {count} more, see appendix {ref}.", "… et {count} autre(s), voir l'annexe {ref}."),
     "references": ("References", "Références"),
     "reason": ("Reason", "Motif"),
+    "accepted_assets": ("Accepted risk for {assets}, by {who} until {until}: {why}",
+                        "Risque accepté pour {assets} par {who} jusqu'au {until} : {why}"),
     "accepted_by": ("Risk accepted by {who} until {until}: {why}",
                     "Risque accepté par {who} jusqu'au {until} : {why}"),
     "acceptance_expired": ("A risk acceptance for this check has expired; the finding counts again.",

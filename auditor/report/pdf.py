@@ -483,6 +483,13 @@ class _ReportBuilder:
                                        why=risk.justification), s.callout))
         elif result.acceptance_expired:
             story.append(self.p(self.t("acceptance_expired"), s.small))
+        if result.accepted_risk is None:
+            for risk in result.asset_acceptances:
+                names = ", ".join(a.name for a in result.accepted_assets if a.name.lower() in
+                                  {n.lower() for n in risk.assets})
+                story.append(self.p(self.t("accepted_assets", assets=names, who=risk.accepted_by,
+                                           until=format_date(risk.expires, lang), why=risk.justification),
+                                    s.callout))
         if result.reason is not None:
             story.append(self.p(result.reason.get(lang), s.small))
         if check is not None:

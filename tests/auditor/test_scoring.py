@@ -79,6 +79,7 @@ def test_acceptance_of_some_assets_keeps_the_others_failing() -> None:
                         expires=dt.date(2027, 1, 1))
     [partial] = apply_accepted_risks([result("ports.a1", "fail", assets=("10.0.0.1", "10.0.0.2"))], [risk], AUDIT_DAY)
     assert [a.name for a in partial.affected] == ["10.0.0.2"] and partial.accepted_risk is None
+    assert [a.name for a in partial.accepted_assets] == ["10.0.0.1"] and partial.asset_acceptances == (risk,)
     [whole] = apply_accepted_risks([result("ports.a1", "fail", assets=("10.0.0.1",))], [risk], AUDIT_DAY)
     assert whole.accepted_risk == risk and not whole.is_finding
 
