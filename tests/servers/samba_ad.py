@@ -11,11 +11,14 @@ Why it is built the way it is:
   ``bind interfaces only``); the LDAP ports are fixed by Samba (389/636), so the *address* is what we pick
   free.  The second address is deliberately *not* in the certificate, so a test can connect to it and see
   certificate-name validation fail.
-* **Ageing by construction.** ``pwdLastSet`` and ``whenCreated`` cannot be written over LDAP, so the domain
-  is provisioned and seeded *while the DC is stopped*, by Samba's own Python bindings against the local
-  ``sam.ldb``, under ``faketime`` (one run per creation date).  The domain itself is provisioned 1,100 days
-  in the past, so krbtgt and the built-in Administrator have genuinely old passwords.
+* **Ageing by construction.** ``pwdLastSet`` cannot be written over LDAP, so the domain is provisioned
+  and seeded *while the DC is stopped*, by Samba's own Python bindings against the local ``sam.ldb``,
+  under ``faketime`` (one run per creation date).  The domain itself is provisioned 1,100 days in the
+  past, so krbtgt and the built-in Administrator have genuinely old passwords.  ``whenCreated`` is
+  stamped from the real clock even under faketime, so it is backdated locally with the relax control.
   ``lastLogonTimestamp`` is written afterwards over LDAP by the administrator, as the design says.
+* **Schema.** The legacy and Windows LAPS expiration attributes are added to the schema (as their
+  installers do), so LAPS coverage is read from real attributes.
 * **Once per session.** Provisioning + seeding + start takes ~10-20 s; the fixture is session-scoped.
 * **Secrets.** The administrator and reader passwords are generated per run and never printed: failure
   messages are scrubbed of them.
@@ -37,6 +40,9 @@ Fixture API (session scope unless stated)
 
 ``samba_ad_computers`` (function scope): a callable ``add(name, **kwargs) -> dn``; everything it added is
 deleted after the test.  Other tests assert exact sets of accounts and computers, so ALWAYS clean up.
+
+Scripts (the benchmark) use :class:`SambaDomain` directly: ``provision()``, ``bulk_load_ldif(text)`` /
+``run_ops(...)`` while stopped, ``start()``, ``stop()``.
 
 The seeded domain (what is wrong with it is known by construction) is described by ``USERS``,
 ``COMPUTERS`` and the constants below; tests/plugins/account_hygiene asserts the exact findings.
