@@ -256,11 +256,21 @@ class GraphSource(Microsoft365Source):
         )
 
     def _from_registration_report(self, directory: dict[str, dict[str, Any]]) -> list[M365User]:
+        try:
+            return self._read_registration_report(directory, {"$top": self.settings.page_size})
+        except ApiError as exc:
+            # The report's largest accepted $top is not documented: if it refuses ours, let the server page.
+            if exc.status != 400 or isinstance(exc, ApiPermissionError):
+                raise
+            self.progress("Microsoft Graph: registration report refused $top, using the server's page size")
+            return self._read_registration_report(directory, None)
+
+    def _read_registration_report(self, directory: dict[str, dict[str, Any]],
+                                  params: dict[str, Any] | None) -> list[M365User]:
         version = "/beta" if self.settings.use_beta_registration_report else self._v
         users: list[M365User] = []
         seen: set[str] = set()
-        for row in self._pages(f"{version}/reports/authenticationMethods/userRegistrationDetails",
-                               {"$top": self.settings.page_size}):
+        for row in self._pages(f"{version}/reports/authenticationMethods/userRegistrationDetails", params):
             user_id = row.get("id") if isinstance(row, dict) else None
             base = directory.get(user_id) if isinstance(user_id, str) else None
             if base is None:  # deleted since the report was computed

@@ -291,6 +291,8 @@ class GraphTenant:
     granted: frozenset[str] = ALL_PERMISSIONS
     page_size_max: int = 999
     token_lifetime: float = 3600.0
+    #: Largest $top the registration report accepts (None: 999 like /users); larger ones answer 400.
+    registration_max_top: int | None = None
     #: Tokens expire server-side after this many Graph requests (None: only by lifetime).
     token_max_requests: int | None = None
     #: Minimum seconds between Conditional Access requests; faster ones get 429 with no Retry-After.
@@ -548,6 +550,9 @@ class GraphEmulator(EmulatorServer):
             if not tenant.premium:
                 return graph_error(403, NON_PREMIUM_CODE, "Neither tenant is B2C or tenant doesn't have premium "
                                                           "license")
+            top = request.query.get("$top")
+            if tenant.registration_max_top and top and top.isdigit() and int(top) > tenant.registration_max_top:
+                return graph_error(400, "BadRequest", f"Invalid page size specified: '{top}'.")
             rows = self._registrations
             if version == "/beta":
                 rows = [{**r, "defaultMfaMethod": self._by_id[r["id"]].default_method or "none"} for r in rows]

@@ -276,3 +276,11 @@ def test_authentication_strength_policy_over_http(graph_emulator, tmp_path, monk
     assert [(a.name, a.detail) for a in failed.affected] == [
         ("MFA strength", f"excludes accounts that are not listed break-glass accounts: {bg}"),
         ("Report-only pilot", "report-only")]
+
+
+def test_report_refusing_our_page_size_falls_back_to_server_paging(graph_emulator, tmp_path, monkeypatch) -> None:
+    emu = graph_emulator(tenant(registration_max_top=500))
+    evidence = collect(tmp_path, emu, monkeypatch).evidence
+    assert evidence.microsoft365.collection_path == "registration_report"
+    assert emu.counts["registration-v1.0"] == 1 + 7  # the refused request, then 64 rows at 10 per page
+    assert_expected_figures(evidence)
