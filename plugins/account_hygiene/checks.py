@@ -759,8 +759,14 @@ def _fgpp(evidence: AdEvidence, p: AccountHygieneParameters) -> CheckResult:
 
 
 def laps_eligible(computer: AdComputer, now: dt.datetime, p: AccountHygieneParameters) -> bool:
-    """Enabled, non-DC computers that are not stale (stale ones are reported by stale_computers)."""
+    """Enabled Windows workstations and member servers that are not stale.
+
+    Domain controllers have no local accounts; stale objects are reported by stale_computers; Linux, macOS
+    and Samba machines cannot run LAPS (a computer whose OS is unknown counts, as Windows is the norm).
+    """
+    os_text = (computer.operating_system or "").lower()
     return (computer.enabled and not computer.is_domain_controller
+            and (not os_text or "windows" in os_text)
             and not computer.is_stale(now, p.stale_computer_days, p.last_logon_lag_days, p.never_logged_on_days))
 
 

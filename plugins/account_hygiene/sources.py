@@ -57,6 +57,10 @@ from auditor_plugins.account_hygiene.ldif import LdifError, read_ldif_file
 log = logging.getLogger(__name__)
 
 AD_CAPABILITY_OID = "1.2.840.113556.1.4.800"
+#: Computers, without (group) managed service accounts: they derive from computer but are not machines.
+COMPUTER_FILTER = ("(&(objectClass=computer)(!(objectClass=msDS-GroupManagedServiceAccount))"
+                   "(!(objectClass=msDS-ManagedServiceAccount)))")
+MANAGED_SERVICE_CLASSES = {"msds-groupmanagedserviceaccount", "msds-managedserviceaccount"}
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
 IN_CHAIN_RULE = "1.2.840.113556.1.4.1941"
 
@@ -315,8 +319,7 @@ class LiveLdapSource(DirectorySource):
             name for name, present in ((LAPS_LEGACY_ATTRIBUTE, laps_legacy), (LAPS_WINDOWS_ATTRIBUTE, laps_windows))
             if present)
         self.progress("reading computers")
-        for dn, attrs in self._search(connection, base, "(objectClass=computer)", computer_attributes,
-                                      what="computers"):
+        for dn, attrs in self._search(connection, base, COMPUTER_FILTER, computer_attributes, what="computers"):
             builder.add_computer(dn, attrs)
 
         self.progress("resolving privileged groups")
@@ -488,7 +491,8 @@ class LdifSource(DirectorySource):
                 if "domaindns" in classes:
                     domain_entry = (dn, attrs)
                 elif "computer" in classes:
-                    builder.add_computer(dn, attrs)
+                    if not classes & MANAGED_SERVICE_CLASSES:
+                        builder.add_computer(dn, attrs)
                 elif "user" in classes:
                     builder.add_user(dn, attrs)
                 elif "group" in classes:

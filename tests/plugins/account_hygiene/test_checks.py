@@ -179,7 +179,8 @@ def test_fine_grained_policies() -> None:
 def test_laps_coverage_partial_pass_fail() -> None:
     machines = [computer("DC01", "Windows Server 2022 Standard", dc=True), computer("SRV-A", "Windows Server 2019",
                 laps="legacy"), computer("WKS-1", laps="windows"), computer("WKS-2"), computer("WKS-3"),
-                computer("WKS-STALE", logon=300), computer("WKS-OFF", disabled=True)]
+                computer("WKS-STALE", logon=300), computer("WKS-OFF", disabled=True),
+                computer("SRV-LINUX", "Red Hat Enterprise Linux 9"), computer("SMB-NAS", "Samba")]
     result = run(evidence(computers=machines))["laps_coverage"]
     assert (result.status, result.measured, result.score_share) == (Status.partial, "2/4", 0.5)
     assert [(a.name, a.detail) for a in result.affected] == [

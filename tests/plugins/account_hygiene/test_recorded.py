@@ -187,6 +187,15 @@ def test_ldif_source_builds_evidence_with_localised_group_names(tmp_path: Path) 
     assert ev.computers[0].role == "workstation"
 
 
+def test_ldif_skips_managed_service_accounts(tmp_path: Path) -> None:
+    gmsa = ("dn: CN=gmsa-sql,CN=Managed Service Accounts,DC=corp,DC=example\nobjectClass: top\nobjectClass: user\n"
+            "objectClass: computer\nobjectClass: msDS-GroupManagedServiceAccount\nsAMAccountName: gmsa-sql$\n"
+            "userAccountControl: 4096\nwhenCreated: 20240101120000.0Z\n\n")
+    path = tmp_path / "gmsa.ldif"
+    path.write_text(DUMP + gmsa, encoding="utf-8")
+    assert [c.name for c in LdifSource(path, collected_at=NOW).read().computers] == ["WKS-01"]
+
+
 def test_ldif_without_last_logon_makes_staleness_not_assessed(tmp_path: Path) -> None:
     path = tmp_path / "partial.ldif"
     path.write_text("\n".join(line for line in DUMP.splitlines() if not line.startswith("lastLogonTimestamp")) + "\n",

@@ -63,3 +63,19 @@ def test_missing_ca_file_is_a_tls_error() -> None:
                                         ca_file="/nonexistent/ca.pem"))
     with pytest.raises(DirectoryTlsError, match=r"CA file /nonexistent/ca\.pem not found"):
         source.read()
+
+
+def test_baselines_validate_and_strict_is_tighter() -> None:
+    import tomllib
+
+    from auditor_plugins.account_hygiene.checks import AccountHygieneParameters
+
+    baselines = Path(__file__).resolve().parents[3] / "profiles" / "baselines"
+    essential = AccountHygieneParameters.model_validate(
+        tomllib.loads((baselines / "smb-essential.toml").read_text())["parameters"]["account_hygiene"])
+    strict = AccountHygieneParameters.model_validate(
+        tomllib.loads((baselines / "smb-strict.toml").read_text())["parameters"]["account_hygiene"])
+    assert strict.stale_user_days < essential.stale_user_days
+    assert strict.min_password_length > essential.min_password_length
+    assert strict.max_lockout_threshold < essential.max_lockout_threshold
+    assert all(strict.privileged_group_max_members[k] <= v for k, v in essential.privileged_group_max_members.items())
