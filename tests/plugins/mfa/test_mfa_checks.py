@@ -76,7 +76,10 @@ def test_catalogue_is_complete_and_bilingual() -> None:
         assert check.area == "mfa" and check.plugin == "mfa" and check.id.startswith("mfa.")
         assert check.title.fr != check.title.en and check.remediation.fr != check.remediation.en
         assert check.references
-    registry = PluginRegistry.build()
+    import auditor_plugins.mfa as plugin
+    from auditor.pluginmanager import get_plugin_manager
+
+    registry = PluginRegistry.build(get_plugin_manager(load_entry_points=False, extra_plugins=[plugin]))
     assert [c.id for c in registry.checks_of("mfa")] == sorted(CHECK_IDS)
     assert registry.catalogue["mfa.admin_registration"].severity.value == "critical"
     assert registry.catalogue["mfa.admin_registration"].exploitability.value == "exposed"
