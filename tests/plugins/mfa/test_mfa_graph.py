@@ -227,7 +227,9 @@ login_base_url = "{emu.url}"
 conditional_access_pause_seconds = 0
 break_glass_accounts = ["member-reg-00000@contoso.test"]
 """, encoding="utf-8")
-    registry = PluginRegistry.build()
+    from auditor.pluginmanager import get_plugin_manager
+
+    registry = PluginRegistry.build(get_plugin_manager(load_entry_points=False, extra_plugins=[plugin]))
     profile = load_profile(profile_path, registry)
     audit, _bundle, files = run_audit(profile, registry)
     run = next(r for r in audit.runs if r.plugin == "mfa")
