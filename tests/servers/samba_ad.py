@@ -245,7 +245,8 @@ def pick_loopback_pair() -> tuple[str, str]:
         first, second = f"127.0.42.{last}", f"127.0.42.{last + 1}"
         if _address_free(first) and _address_free(second):
             return first, second
-    raise RuntimeError("no free loopback address pair in 127.0.42.0/24 for the Samba DC")
+    raise RuntimeError("no loopback address in 127.0.42.0/24 has the LDAP ports 389/636/3268/3269 free for the "
+                       "Samba DC: is a system LDAP server (slapd, samba) listening on all addresses? Stop it.")
 
 
 def _write_certificates(directory: Path, dns_name: str, ip: str) -> tuple[Path, Path, Path]:
