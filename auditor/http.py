@@ -170,6 +170,9 @@ class OAuthToken(TokenProvider):
             try:
                 response = session.post(self.token_url, data=self.form, headers=self.extra_headers,
                                         timeout=self.timeout, verify=self.verify)
+            except requests.exceptions.SSLError:
+                raise ApiUnavailable(f"{self.name}: TLS certificate of {self.token_url} could not be verified; "
+                                     "give the server's CA (ca_bundle/ca_file setting)") from None
             except requests.RequestException as exc:
                 if attempt == self.retry.attempts:
                     raise ApiUnavailable(f"{self.name}: cannot reach {self.token_url}: {type(exc).__name__}") from None
@@ -256,6 +259,11 @@ class ApiClient:
                 self.requests_made += 1
                 response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
                                             verify=self.verify)
+            except requests.exceptions.SSLError:
+                # A certificate problem does not heal by retrying: say so at once.
+                raise ApiUnavailable(f"{self.name}: TLS certificate of {shown} could not be verified; give the "
+                                     "server's CA (ca_bundle/ca_file setting) rather than disabling verification"
+                                     ) from None
             except requests.RequestException as exc:
                 if attempt >= self.retry.attempts:
                     raise ApiUnavailable(f"{self.name}: cannot reach {shown} ({type(exc).__name__}) after "

@@ -300,7 +300,7 @@ def _translate(exc: ApiError, username: str) -> VeeamError:
     if isinstance(exc, ApiPermissionError):
         return VeeamPermissionError(f"{message} (the account needs at least the Backup Viewer role)")
     if isinstance(exc, ApiThrottled | ApiUnavailable):
-        if "SSLError" in message:
+        if "SSLError" in message or "TLS certificate" in message:
             message += (" (the server's TLS certificate is not trusted: B&R uses a self-signed certificate by "
                         "default; give its CA file in plugins.backup.ca_bundle, or verify_tls = false on a trusted "
                         "network)")

@@ -227,7 +227,7 @@ def test_https_with_the_servers_ca_bundle_and_untrusted_certificate(veeam_emulat
     assert emulator.url.startswith("https://127.0.0.1:")
     evidence = source(emulator, verify=veeam_tls_certificate[0]).collect()
     assert len(evidence.objects) == 4
-    with pytest.raises(VeeamUnavailable, match=r"SSLError.*plugins\.backup\.ca_bundle"):
+    with pytest.raises(VeeamUnavailable, match=r"TLS certificate.*plugins\.backup\.ca_bundle"):
         source(emulator, retry=RetryPolicy(attempts=1)).collect()
 
 
