@@ -96,8 +96,9 @@ def vendor_message(response: requests.Response) -> tuple[str | None, str]:
         return None, text[:200]
     if isinstance(body, dict):
         error = body.get("error")
-        if isinstance(error, dict):  # Microsoft Graph / Defender: {"error": {"code", "message"}}
-            return error.get("code"), str(error.get("message", ""))[:300]
+        if isinstance(error, dict):  # Graph / Defender {"error": {"code", "message"}}; Google adds "status"
+            code = error.get("status") or error.get("code")
+            return (str(code) if code is not None else None), str(error.get("message", ""))[:300]
         if "errorCode" in body:  # Veeam: {"errorCode", "message"}
             return str(body.get("errorCode")), str(body.get("message", ""))[:300]
         errors = body.get("errors")

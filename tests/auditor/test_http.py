@@ -86,3 +86,10 @@ def test_refused_credentials_and_missing_permissions_are_explained(scripted_http
 @pytest.mark.parametrize(("value", "expected"), [("2", 2.0), ("0.5", 0.5), (None, None), ("soon", None)])
 def test_parse_retry_after(value, expected) -> None:
     assert parse_retry_after(value) == expected
+
+
+def test_google_error_envelope_with_a_numeric_code(scripted_http) -> None:
+    scripted_http.add("/admin/directory/v1/users", Scripted(400, {"error": {
+        "code": 400, "message": "Invalid Input", "status": "INVALID_ARGUMENT"}}))
+    with pytest.raises(Exception, match="HTTP 400 INVALID_ARGUMENT: Invalid Input"):
+        client(scripted_http, []).get_json("/admin/directory/v1/users")
