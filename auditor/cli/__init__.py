@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 
-import click
 import typer
 import typer.exceptions
 
@@ -42,23 +41,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=argv, prog_name="auditor", standalone_mode=False)
     except AuditorError as exc:
-        click.echo(f"error: {REDACTOR.redact(str(exc))}", err=True)
+        typer.echo(f"error: {REDACTOR.redact(str(exc))}", err=True)
         code = exc.exit_code
-    except (click.exceptions.Abort, typer.exceptions.Abort):
-        click.echo("aborted", err=True)
+    except typer.exceptions.Abort:
+        typer.echo("aborted", err=True)
         code = EXIT_USER_ERROR
-    except (click.ClickException, typer.exceptions.TyperException) as exc:
-        # Usage errors; recent typer versions vendor click, so its exceptions are typer's own.
-        exc.show()  # type: ignore[union-attr]
+    except typer.exceptions.TyperException as exc:
+        # Usage errors (typer vendors click, so click's exceptions are typer's own).
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            typer.echo(f"error: {exc.format_message()}", err=True)
         code = exc.exit_code
-    except (typer.Exit, click.exceptions.Exit, typer.exceptions.Exit) as exc:
+    except typer.exceptions.Exit as exc:
         code = exc.exit_code
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        typer.echo("interrupted", err=True)
         code = 130
     except Exception as exc:  # the one place that turns a bug into a clean message
         logging.getLogger("auditor").debug("internal error", exc_info=True)
-        click.echo(
+        typer.echo(
             f"internal error: {REDACTOR.redact(f'{type(exc).__name__}: {exc}')} "
             "(this is a bug; rerun with AUDITOR_LOG_LEVEL=DEBUG and report it)",
             err=True,

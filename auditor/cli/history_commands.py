@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -34,7 +33,7 @@ DbOption = Annotated[
 class _HistoryGroup(TyperGroup):
     """`auditor history CLIENT` lists audits, while `history export|import` are subcommands."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["show", *args]
         return super().resolve_command(ctx, args)
