@@ -35,6 +35,8 @@ from auditor.models import (
 )
 from auditor.plugin_api import PluginParameters
 from auditor_plugins.account_hygiene.evidence import (
+    LAPS_LEGACY_ATTRIBUTE,
+    LAPS_WINDOWS_ATTRIBUTE,
     PRIVILEGED_GROUPS,
     RID_ADMINISTRATOR,
     RID_GUEST,
@@ -419,6 +421,10 @@ def _date(moment: dt.datetime | None) -> str:
     return moment.date().isoformat() if moment else "never"
 
 
+def _num(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
 def _account(user: AdUser, detail: str = "") -> AffectedAsset:
     return AffectedAsset(name=user.sam_account_name, kind="account", detail=detail)
 
@@ -470,27 +476,27 @@ def _policy_problems(policy: DomainPolicy, p: AccountHygieneParameters, *, passw
         if policy.min_password_length is None:
             return None
         if policy.min_password_length < p.min_password_length:
-            problems.append(f"minimum length {policy.min_password_length} < {p.min_password_length}")
+            problems.append(f"minPwdLength {policy.min_password_length} < {p.min_password_length}")
         if policy.password_history is not None and policy.password_history < p.min_password_history:
-            problems.append(f"history {policy.password_history} < {p.min_password_history}")
+            problems.append(f"pwdHistoryLength {policy.password_history} < {p.min_password_history}")
         if p.max_password_age_days and policy.max_password_age_days is not None:
             if policy.max_password_age_days == 0:
-                problems.append("passwords never expire")
+                problems.append("maxPwdAge 0 (∞)")
             elif policy.max_password_age_days > p.max_password_age_days:
-                problems.append(f"maximum age {policy.max_password_age_days:g} days > {p.max_password_age_days}")
+                problems.append(f"maxPwdAge {policy.max_password_age_days:g} > {p.max_password_age_days}")
         if policy.reversible_encryption:
-            problems.append("reversible encryption enabled")
+            problems.append("DOMAIN_PASSWORD_STORE_CLEARTEXT")
     if lockout:
         if policy.lockout_threshold is None:
             return None
         if policy.lockout_threshold == 0:
-            problems.append("no account lockout (threshold 0)")
+            problems.append("lockoutThreshold 0")
         elif policy.lockout_threshold > p.max_lockout_threshold:
-            problems.append(f"lockout threshold {policy.lockout_threshold} > {p.max_lockout_threshold}")
+            problems.append(f"lockoutThreshold {policy.lockout_threshold} > {p.max_lockout_threshold}")
         if (policy.lockout_threshold and policy.lockout_duration_minutes is not None
                 and 0 < policy.lockout_duration_minutes < p.min_lockout_duration_minutes):
-            problems.append(f"lockout duration {policy.lockout_duration_minutes:g} min < "
-                            f"{p.min_lockout_duration_minutes}")
+            problems.append(f"lockoutDuration {policy.lockout_duration_minutes:g} min < "
+                            f"{p.min_lockout_duration_minutes} min")
     return problems
 
 
@@ -544,10 +550,10 @@ def _stale_users(evidence: AdEvidence, users: list[AdUser], p: AccountHygienePar
         if user.last_logon is None:
             age = _days(now, user.created)
             if age is not None and age > p.never_logged_on_days:
-                affected.append(_account(user, f"never logged on, created {_date(user.created)} ({age} days ago)"))
+                affected.append(_account(user, f"lastLogonTimestamp -; whenCreated {_date(user.created)}"))
         elif (age := _days(now, user.last_logon)) is not None and age > limit:
-            affected.append(_account(user, f"last logon {_date(user.last_logon)} ({age} days ago)"))
-    return _result("stale_users", affected, threshold=f"{p.stale_user_days}+{p.last_logon_lag_days} days")
+            affected.append(_account(user, f"lastLogonTimestamp {_date(user.last_logon)}"))
+    return _result("stale_users", affected, threshold=f"{p.stale_user_days} + {p.last_logon_lag_days}")
 
 
 def _stale_computers(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime) -> CheckResult:
@@ -559,13 +565,13 @@ def _stale_computers(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.
         if not computer.is_stale(now, p.stale_computer_days, p.last_logon_lag_days, p.never_logged_on_days):
             continue
         if computer.last_logon is None:
-            detail = f"never logged on, created {_date(computer.created)}"
+            detail = f"lastLogonTimestamp -; whenCreated {_date(computer.created)}"
         else:
-            detail = f"last logon {_date(computer.last_logon)} ({_days(now, computer.last_logon)} days ago)"
+            detail = f"lastLogonTimestamp {_date(computer.last_logon)}"
         if computer.os_text:
             detail += f"; {computer.os_text}"
         affected.append(AffectedAsset(name=computer.name, kind="host", detail=detail))
-    return _result("stale_computers", affected, threshold=f"{p.stale_computer_days}+{p.last_logon_lag_days} days")
+    return _result("stale_computers", affected, threshold=f"{p.stale_computer_days} + {p.last_logon_lag_days}")
 
 
 def _flag_check(name: str, evidence: AdEvidence, users: list[AdUser], predicate: Callable[[AdUser], bool],
@@ -584,8 +590,8 @@ def _reversible(evidence: AdEvidence, users: list[AdUser]) -> CheckResult:
     affected = [_account(u, "ENCRYPTED_TEXT_PWD_ALLOWED") for u in users if u.reversible_encryption]
     if evidence.domain.policy.reversible_encryption:
         affected.append(AffectedAsset(name="Default Domain Policy", kind="policy",
-                                      detail="store passwords using reversible encryption"))
-    affected.extend(AffectedAsset(name=pso.name, kind="policy", detail="fine-grained policy: reversible encryption")
+                                      detail="DOMAIN_PASSWORD_STORE_CLEARTEXT"))
+    affected.extend(AffectedAsset(name=pso.name, kind="policy", detail="msDS-PasswordReversibleEncryptionEnabled")
                     for pso in evidence.password_settings if pso.policy.reversible_encryption)
     return _result("reversible_encryption", affected, threshold=0)
 
@@ -648,9 +654,8 @@ def _privileged_old(evidence: AdEvidence, users: list[AdUser], membership: _Memb
             continue
         age = _days(now, user.pwd_last_set)
         if age is not None and age > p.privileged_password_max_age_days:
-            affected.append(_account(user, f"password set {_date(user.pwd_last_set)} ({age} days ago); "
-                                           f"{membership.groups_of(user)}"))
-    return _result("privileged_old_passwords", affected, threshold=f"{p.privileged_password_max_age_days} days")
+            affected.append(_account(user, f"pwdLastSet {_date(user.pwd_last_set)}; {membership.groups_of(user)}"))
+    return _result("privileged_old_passwords", affected, threshold=p.privileged_password_max_age_days)
 
 
 def _privileged_not_protected(evidence: AdEvidence, users: list[AdUser], membership: _Membership | None) -> CheckResult:
@@ -670,7 +675,7 @@ def _orphaned_admincount(evidence: AdEvidence, users: list[AdUser], membership: 
     if membership is None:
         return _unreadable("orphaned_admincount", evidence, "privileged_groups")  # type: ignore[return-value]
     affected = [
-        _account(u, "adminCount=1 but in no protected group") for u in users
+        _account(u, "adminCount 1") for u in users
         if u.admin_count and u.rid not in (RID_ADMINISTRATOR, RID_KRBTGT)
         and u.dn.lower() not in membership.protected_dns
     ]
@@ -689,7 +694,7 @@ def _krbtgt(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime)
     age = _days(now, krbtgt.pwd_last_set) or 0
     affected = []
     if age > p.krbtgt_password_max_age_days:
-        affected.append(_account(krbtgt, f"password set {_date(krbtgt.pwd_last_set)} ({age} days ago)"))
+        affected.append(_account(krbtgt, f"pwdLastSet {_date(krbtgt.pwd_last_set)}"))
     return _result("krbtgt_password_age", affected, measured=age, threshold=p.krbtgt_password_max_age_days)
 
 
@@ -703,9 +708,9 @@ def _builtin_admin(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.da
     age = _days(now, admin.last_logon)
     affected = []
     if admin.enabled and age is not None and age <= p.builtin_admin_recent_days:
-        affected.append(_account(admin, f"enabled; last logon {_date(admin.last_logon)} ({age} days ago)"))
-    return _result("builtin_admin_in_use", affected, measured=age if age is not None else "never",
-                   threshold=f"{p.builtin_admin_recent_days} days")
+        affected.append(_account(admin, f"lastLogonTimestamp {_date(admin.last_logon)}"))
+    return _result("builtin_admin_in_use", affected, measured=age if age is not None else "-",
+                   threshold=p.builtin_admin_recent_days)
 
 
 def _guest(evidence: AdEvidence) -> CheckResult:
@@ -713,7 +718,7 @@ def _guest(evidence: AdEvidence) -> CheckResult:
     if guest is None or guest.uac is None:
         return _not_assessed("guest_enabled", "The Guest account (RID 501) could not be read.",
                              "Le compte Invité (RID 501) n'a pas pu être lu.")
-    affected = [_account(guest, "enabled")] if guest.enabled else []
+    affected = [_account(guest, f"userAccountControl {guest.uac}")] if guest.enabled else []
     return _result("guest_enabled", affected, measured="enabled" if guest.enabled else "disabled",
                    threshold="disabled")
 
@@ -729,13 +734,15 @@ def _policy(name: str, evidence: AdEvidence, p: AccountHygieneParameters, *, pas
     affected = ([AffectedAsset(name="Default Domain Policy", kind="policy", detail="; ".join(problems))]
                 if problems else [])
     if password:
-        measured = f"length {policy.min_password_length}, history {policy.password_history}, " \
-                   f"max age {'never' if policy.max_password_age_days == 0 else policy.max_password_age_days}"
-        threshold = f"length >= {p.min_password_length}, history >= {p.min_password_history}, " \
-                    f"max age <= {p.max_password_age_days or 'any'}"
+        measured = (f"minPwdLength {policy.min_password_length}, pwdHistoryLength {policy.password_history}, "
+                    f"maxPwdAge {_num(policy.max_password_age_days)}")
+        threshold = (f"minPwdLength >= {p.min_password_length}, pwdHistoryLength >= {p.min_password_history}, "
+                     f"maxPwdAge 1..{p.max_password_age_days}" if p.max_password_age_days else "")
     else:
-        measured = f"threshold {policy.lockout_threshold}, duration {policy.lockout_duration_minutes} min"
-        threshold = f"1..{p.max_lockout_threshold} attempts, >= {p.min_lockout_duration_minutes} min"
+        measured = (f"lockoutThreshold {policy.lockout_threshold}, "
+                    f"lockoutDuration {_num(policy.lockout_duration_minutes)} min")
+        threshold = (f"lockoutThreshold 1..{p.max_lockout_threshold}, "
+                     f"lockoutDuration >= {p.min_lockout_duration_minutes} min")
     return _result(name, affected, measured=measured, threshold=threshold)
 
 
@@ -747,11 +754,11 @@ def _fgpp(evidence: AdEvidence, p: AccountHygieneParameters) -> CheckResult:
     for pso in evidence.password_settings:
         problems = _policy_problems(pso.policy, p, password=True, lockout=True)
         if problems is None:
-            problems = ["settings not readable"]
+            problems = ["msDS-PasswordSettings: ?"]
         if problems:
             targets = ", ".join(dn.split(",", 1)[0].split("=", 1)[-1] for dn in pso.applies_to) or "nobody"
             affected.append(AffectedAsset(name=pso.name, kind="policy",
-                                          detail=f"{'; '.join(problems)}; applies to {targets}"))
+                                          detail=f"{'; '.join(problems)}; msDS-PSOAppliesTo: {targets}"))
     return _result("fine_grained_policies", affected, measured=len(evidence.password_settings), threshold=0,
                    pass_en=f"{len(evidence.password_settings)} fine-grained policies, none weaker than the baseline.",
                    pass_fr=f"{len(evidence.password_settings)} stratégie(s) affinée(s), aucune plus faible que le "
@@ -782,8 +789,8 @@ def _laps(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime) -
     no_schema = evidence.laps_legacy_schema is False and evidence.laps_windows_schema is False
     covered = len(eligible) - len(missing)
     share = covered / len(eligible)
-    detail = "LAPS not deployed (schema not extended)" if no_schema else "no LAPS password expiry published"
-    affected = tuple(sorted((AffectedAsset(name=c.name, kind="host", detail=f"{detail}; {c.role}")
+    detail = "LAPS schema absent" if no_schema else f"{LAPS_LEGACY_ATTRIBUTE}, {LAPS_WINDOWS_ATTRIBUTE} absent"
+    affected = tuple(sorted((AffectedAsset(name=c.name, kind="host", detail=f"{detail}; {c.os_text or c.role}")
                              for c in missing), key=lambda a: a.name.lower()))
     measured = f"{covered}/{len(eligible)}"
     if not missing:

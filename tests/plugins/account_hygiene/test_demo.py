@@ -59,7 +59,7 @@ def test_demo_findings() -> None:
     assert affected["laps_coverage"] == ["LAP-008", "SRV-APP01", "SRV-FILE01", "WKS-003", "WKS-004"]
     assert (results["laps_coverage"].status, results["laps_coverage"].measured) == (Status.partial, "6/11")
     assert results["krbtgt_password_age"].measured == 3550
-    assert results["lockout_policy"].affected[0].detail == "lockout threshold 50 > 10; lockout duration 5 min < 15"
+    assert results["lockout_policy"].affected[0].detail == "lockoutThreshold 50 > 10; lockoutDuration 5 min < 15 min"
     assert results["fine_grained_policies"].status is Status.not_assessed
     assert {n for n, r in results.items() if r.status is Status.passed} == {
         "reversible_encryption", "asrep_roastable", "kerberoastable_privileged", "guest_enabled"}
