@@ -404,12 +404,22 @@ def _not_assessed(name: str, en: str, fr: str) -> CheckResult:
     return CheckResult(check_id=_id(name), status=Status.not_assessed, reason=_t(en, fr))
 
 
+#: French explanations of what could not be read (the evidence carries the precise English reason).
+_UNREADABLE_FR = {
+    "privileged_groups": "les groupes à privilèges (Admins du domaine, RID 512) n'ont pas été trouvés",
+    "domain_policy": "les attributs de stratégie de mot de passe du domaine n'ont pas pu être lus",
+    "fine_grained_policies": "les stratégies de mot de passe affinées ne sont pas lisibles avec le compte utilisé "
+                             "(par défaut, seuls les Admins du domaine y ont accès) ou ne figurent pas dans l'export",
+}
+
+
 def _unreadable(name: str, evidence: AdEvidence, *keys: str) -> CheckResult | None:
     for key in keys:
         if key in evidence.unreadable:
             why = evidence.unreadable[key]
-            return _not_assessed(name, f"Could not read {key}: {why}",
-                                 f"Lecture impossible de {key} : {why}")
+            fr = _UNREADABLE_FR.get(key, f"l'attribut {key} manque sur les comptes lus (droits insuffisants du "
+                                         "compte utilisé, ou attribut absent de l'export)")
+            return _not_assessed(name, f"Could not read {key}: {why}", f"Lecture impossible ({key}) : {fr}.")
     return None
 
 

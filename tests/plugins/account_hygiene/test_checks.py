@@ -174,7 +174,8 @@ def test_fine_grained_policies() -> None:
     assert run(evidence(password_settings=(good,)))["fine_grained_policies"].status is Status.passed
     hidden = run(evidence(unreadable={"fine_grained_policies": "not readable by this account"}))
     assert hidden["fine_grained_policies"].status is Status.not_assessed
-    assert "not readable by this account" in hidden["fine_grained_policies"].reason.fr
+    assert "not readable by this account" in hidden["fine_grained_policies"].reason.en
+    assert "seuls les Admins du domaine" in hidden["fine_grained_policies"].reason.fr
 
 
 def test_laps_coverage_partial_pass_fail() -> None:
