@@ -51,3 +51,20 @@ class StoreError(AuditorError):
 
 class PluginError(AuditorError):
     """A plugin is broken: bad check declarations, duplicate names, a hook returning the wrong type."""
+
+
+class RecordedFileError(SourceError):
+    """A recorded export (CSV, JSON, XML, LDIF) is malformed: the message names the file, line and column.
+
+    Plugins subclass it (alongside their own source error root) so every export parser reports problems
+    the same way: `rmm.csv: line 12, column 'Last patch': expected a date such as 2026-11-20`.
+    """
+
+    def __init__(self, path: object, line: int | None, column: str | None, problem: str) -> None:
+        self.path, self.line, self.column, self.problem = str(path), line, column, problem
+        where = self.path
+        if line is not None:
+            where += f": line {line}"
+        if column:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {problem}")

@@ -50,6 +50,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from auditor.errors import RecordedFileError
 from auditor.models import bound_text
 from auditor_plugins.edr.evidence import AvMode, ConsoleInfo, EdrDevice, ProtectionMode
 from auditor_plugins.edr.normalise import Network, clean_ips, in_scope, role_from_machine_type
@@ -97,17 +98,8 @@ _ACTIVE = {"active": True, "online": True, "connected": True, "healthy": True,
 _DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
-class EdrCsvError(EdrFileError):
+class EdrCsvError(EdrFileError, RecordedFileError):
     """A CSV export problem, naming the file, the line and the column."""
-
-    def __init__(self, path: str | Path, line: int | None, column: str | None, problem: str) -> None:
-        self.path, self.line, self.column, self.problem = str(path), line, column, problem
-        where = str(path)
-        if line is not None:
-            where += f": line {line}"
-        if column:
-            where += f", column '{column}'"
-        super().__init__(f"{where}: {problem}")
 
 
 def _key(header: str) -> str:
