@@ -38,6 +38,7 @@ from auditor_plugins.account_hygiene.convert import (  # noqa: E402
     PSO_ATTRIBUTES,
     USER_ATTRIBUTES,
 )
+from auditor_plugins.account_hygiene.sources import COMPUTER_FILTER  # noqa: E402
 from tests.servers.samba_ad import (  # noqa: E402
     BASE_DN,
     DNS_DOMAIN,
@@ -109,7 +110,7 @@ def run_ldapsearch(domain: SambaDomain, password_file: Path) -> float:
          "supportedCapabilities", "supportedControl"],
         ["-s", "base", "-b", BASE_DN, "(objectClass=domainDNS)", *DOMAIN_ATTRIBUTES],
         ["-b", BASE_DN, "(&(objectClass=user)(!(objectClass=computer)))", *USER_ATTRIBUTES],
-        ["-b", BASE_DN, "(objectClass=computer)", *COMPUTER_ATTRIBUTES],
+        ["-b", BASE_DN, COMPUTER_FILTER, *COMPUTER_ATTRIBUTES],
         ["-b", BASE_DN, "(objectClass=group)", *GROUP_ATTRIBUTES],
         ["-s", "one", "-b", f"CN=Password Settings Container,CN=System,{BASE_DN}",
          "(objectClass=msDS-PasswordSettings)", *PSO_ATTRIBUTES],

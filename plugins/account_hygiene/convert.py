@@ -10,6 +10,7 @@ every entry was not readable by the account used (or not dumped), and the checks
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -259,12 +260,15 @@ class EvidenceBuilder:
     unreadable: dict[str, str] = field(default_factory=dict)
     _missing: dict[str, int] = field(default_factory=dict)
     _present: dict[str, int] = field(default_factory=dict)
+    #: Users and computers may be added from two threads (the live source reads them concurrently).
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _count(self, attrs: Attributes, names: Iterable[str]) -> None:
-        for name in names:
-            key = name.lower()
-            bucket = self._present if key in attrs else self._missing
-            bucket[key] = bucket.get(key, 0) + 1
+        with self._lock:
+            for name in names:
+                key = name.lower()
+                bucket = self._present if key in attrs else self._missing
+                bucket[key] = bucket.get(key, 0) + 1
 
     def add_user(self, dn: str, attrs: Attributes) -> None:
         self._count(attrs, ("userAccountControl", "pwdLastSet", "whenCreated", "lastLogonTimestamp",
