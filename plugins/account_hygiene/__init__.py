@@ -14,6 +14,14 @@ Profile settings (``[plugins.account_hygiene]``)::
     bind_password = "env:AD_AUDIT_PASSWORD"
     # base_dn = "DC=corp,DC=example"    # default: the RootDSE's defaultNamingContext
     # evidence_file = "ad.json"         # recorded mode: the plugin's JSON or an ldapsearch .ldif
+
+A dump the plugin can read (``evidence_file = "ad.ldif"``), made by the client with OpenLDAP's tools::
+
+    ldapsearch -H ldaps://dc01.corp.example -D audit@corp.example -W -E pr=1000/noprompt \
+        -b "DC=corp,DC=example" "(|(objectClass=domainDNS)(objectClass=user)(objectClass=group)\
+        (objectClass=msDS-PasswordSettings))" "*" msDS-User-Account-Control-Computed > ad.ldif
+
+(The dump carries no schema, so whether LAPS is deployed at all is inferred from the computers.)
 """
 
 from __future__ import annotations
