@@ -17,10 +17,11 @@ Profile settings (``[plugins.account_hygiene]``)::
 
 A dump the plugin can read (``evidence_file = "ad.ldif"``), made by the client with OpenLDAP's tools::
 
-    ldapsearch -H ldaps://dc01.corp.example -D audit@corp.example -W -E pr=1000/noprompt \
-        -b "DC=corp,DC=example" "(|(objectClass=domainDNS)(objectClass=user)(objectClass=group)\
-        (objectClass=msDS-PasswordSettings))" "*" msDS-User-Account-Control-Computed > ad.ldif
+    ldapsearch -H ldaps://dc01.corp.example -D audit@corp.example -W -E pr=1000/noprompt
+        -b "DC=corp,DC=example" "(|(objectClass=domainDNS)(objectClass=user)(objectClass=group))"
+        "*" msDS-User-Account-Control-Computed > ad.ldif
 
+(one command line; add the Password Settings Container's contents if the account may read them.)
 (The dump carries no schema, so whether LAPS is deployed at all is inferred from the computers.)
 """
 
