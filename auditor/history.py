@@ -136,7 +136,7 @@ class ScoreDelta(Frozen):
     baseline_scope_previous: float | None
     baseline_scope_delta: float | None
     areas: tuple[AreaDelta, ...] = ()
-    #: Set when the stored baseline could not reproduce the audit's own score (profile overrides are not
+    #: Set when the baseline could not reproduce the audit's own score (older audits stored no baseline
     #: stored with audits), so the baseline-scope figures are approximate.
     baseline_note: str | None = None
 
@@ -227,7 +227,12 @@ def _assets(result: CheckResult | None) -> dict[str, tuple[str, str]]:
 
 
 def resolve_baseline(audit: Audit) -> Baseline:
-    """The baseline an audit was scored with, as shipped (profile overrides are not stored with audits)."""
+    """The baseline an audit was scored with: its stored snapshot, else the shipped file of that name."""
+    if audit.provenance.baseline_snapshot:
+        try:
+            return Baseline.model_validate(audit.provenance.baseline_snapshot)
+        except ValueError:
+            pass  # a snapshot from another version: fall back to the shipped file
     try:
         loaded = load_baseline(BaselineSelection(name=audit.provenance.baseline))
     except AuditorError:

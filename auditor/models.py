@@ -351,6 +351,8 @@ class Provenance(Frozen):
     baseline_version: str
     authorisation: dict[str, str] = Field(default_factory=dict)
     scope: tuple[str, ...] = ()
+    #: The baseline exactly as applied (profile overrides included), so later comparisons score alike.
+    baseline_snapshot: dict[str, Any] | None = None
 
 
 class Audit(Frozen):

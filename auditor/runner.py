@@ -339,6 +339,7 @@ def evaluate(
                 if authorisation else {}
             ),
             scope=authorisation.scope if authorisation else (),
+            baseline_snapshot=baseline.model_dump(mode="json"),
         ),
         runs=tuple(sorted(bundle.manifest.runs, key=lambda r: r.plugin)) + tuple(evaluation_runs),
         checks=used_checks,
