@@ -137,7 +137,7 @@ class ScoreDelta(Frozen):
     baseline_scope_delta: float | None
     areas: tuple[AreaDelta, ...] = ()
     #: Set when the baseline could not reproduce the audit's own score (older audits stored no baseline
-    #: stored with audits), so the baseline-scope figures are approximate.
+    #: snapshot and the shipped file has changed since), so the baseline-scope figures are approximate.
     baseline_note: str | None = None
 
 
