@@ -13,7 +13,6 @@ from typing import cast
 
 from auditor import hookimpl
 from auditor.errors import CredentialsMissing
-from auditor.inventory import short_name
 from auditor.models import AssetObservation, Check, CheckResult, LocalizedText, SourceInfo, utcnow
 from auditor.plugin_api import CollectContext, Collected, EvaluationContext, PluginInfo
 from auditor_plugins.edr import checks
@@ -48,8 +47,6 @@ def auditor_plugin_info() -> PluginInfo:
         evidence_model=EdrEvidence,
         settings_model=EdrSettings,
         parameters_model=EdrParameters,
-        # Only to leave stale AD computer objects out of coverage (see `_stale_directory_names`).
-        reads_evidence_of=("account_hygiene",),
     )
 
 
@@ -152,31 +149,9 @@ def auditor_assets(evidence: EdrEvidence) -> list[AssetObservation]:
     return observations
 
 
-def _stale_directory_names(context: EvaluationContext) -> frozenset[str]:
-    """Names the AD plugin reports only as stale observations (old or disabled computer objects).
-
-    Workaround until the core's `Asset` keeps `AssetObservation.stale`: the reconciled inventory loses the
-    flag, so it is read back through the AD plugin's own `auditor_assets` hook on its evidence (declared in
-    `reads_evidence_of`).  Without that plugin or its evidence, nothing is excluded.
-    """
-    directory = context.evidence_of("account_hygiene")
-    if directory is None:
-        return frozenset()
-    try:
-        from auditor_plugins.account_hygiene import auditor_assets as directory_assets
-
-        observations = directory_assets(evidence=directory) or []
-    except Exception:  # another plugin's failure must not break EDR evaluation
-        return frozenset()
-    stale = {short_name(o.name) for o in observations if o.stale}
-    alive = {short_name(o.name) for o in observations if not o.stale}
-    return frozenset(stale - alive - {""})
-
-
 @hookimpl
 def auditor_evaluate(evidence: EdrEvidence, context: EvaluationContext) -> list[CheckResult]:
     settings = context.settings if isinstance(context.settings, EdrSettings) else None
     parameters = context.parameters if isinstance(context.parameters, EdrParameters) else EdrParameters()
     return checks.evaluate(evidence, now=context.now, parameters=parameters, inventory=context.inventory,
-                           exempt=settings.exempt_machines if settings else (),
-                           stale_directory_names=_stale_directory_names(context))
+                           exempt=settings.exempt_machines if settings else ())

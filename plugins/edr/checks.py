@@ -272,8 +272,7 @@ class Evaluation:
     """Everything evaluation needs, computed once: matches, live agents, targets."""
 
     def __init__(self, evidence: EdrEvidence, *, now: dt.datetime, parameters: EdrParameters,
-                 inventory: Sequence[Asset], exempt: Iterable[str] = (),
-                 stale_directory_names: Iterable[str] = ()) -> None:
+                 inventory: Sequence[Asset], exempt: Iterable[str] = ()) -> None:
         self.evidence, self.now, self.p = evidence, now, parameters
         self.stale_cut = now - dt.timedelta(days=parameters.stale_record_days)
         self.inactive_cut = now - dt.timedelta(days=parameters.inactive_days)
@@ -282,22 +281,14 @@ class Evaluation:
         exempt_names = {short_name(n) for n in exempt if n.strip()}
         sources = set(parameters.inventory_sources)
         self.inventory_seen = any(sources & set(a.sources) for a in inventory)
-        stale_names = {short_name(n) for n in stale_directory_names if n.strip()}
+        # A stale machine (every source saw it stale, e.g. an old computer object) needs no agent.
         self.targets = [
             a for a in inventory
-            if sources & set(a.sources) and a.role != "network" and not self._stale(a, stale_names)
+            if sources & set(a.sources) and a.role != "network" and not a.stale
             and not ({a.key, *(short_name(n) for n in a.names)} & exempt_names)
         ]
         self.target_keys = {a.key for a in self.targets}
         self.live = [m for m in self.matched if self.is_live(m.device)]
-
-    def _stale(self, asset: Asset, stale_names: set[str]) -> bool:
-        """A stale directory object (old or disabled computer) that no other inventory source saw alive."""
-        if getattr(asset, "stale", False):  # when the core's Asset carries the flag
-            return True
-        if not ({asset.key, *(short_name(n) for n in asset.names)} & stale_names):
-            return False
-        return not (set(asset.sources) & (set(self.p.inventory_sources) - {"account_hygiene"}))
 
     def is_stale(self, device: EdrDevice) -> bool:
         return device.last_seen is not None and device.last_seen < self.stale_cut
@@ -525,15 +516,13 @@ class Evaluation:
 
 
 def evaluate(evidence: EdrEvidence, *, now: dt.datetime, parameters: EdrParameters,
-             inventory: Sequence[Asset], exempt: Iterable[str] = (),
-             stale_directory_names: Iterable[str] = ()) -> list[CheckResult]:
+             inventory: Sequence[Asset], exempt: Iterable[str] = ()) -> list[CheckResult]:
     """Every EDR check for one evidence document.  Pure: no network, no files, no clock.
 
-    `stale_directory_names`: computers the directory reports as stale or disabled; they are not machines
-    to cover unless the scan saw them alive.
+    Stale inventory machines (every source saw them stale, e.g. an old computer object) are not machines to
+    cover; one the scan saw alive is.
     """
-    ev = Evaluation(evidence, now=now, parameters=parameters, inventory=inventory, exempt=exempt,
-                    stale_directory_names=stale_directory_names)
+    ev = Evaluation(evidence, now=now, parameters=parameters, inventory=inventory, exempt=exempt)
     return [
         ev.coverage(SERVERS, servers=True),
         ev.coverage(WORKSTATIONS, servers=False),

@@ -84,12 +84,17 @@ def test_scan_only_machine_of_unknown_role_is_a_server_when_its_os_says_so() -> 
 
 
 def test_stale_directory_objects_are_left_out_unless_the_scan_saw_them() -> None:
-    inventory = [_asset("WKS-001"), _asset("WKS-OLD-03"), _asset("WKS-OLD-04", sources=("account_hygiene",
-                                                                                          "open_ports"))]
+    from auditor.inventory import reconcile
+    from auditor.models import AssetObservation
+
+    inventory = reconcile([
+        AssetObservation(source="account_hygiene", name="WKS-001", role="workstation"),
+        AssetObservation(source="account_hygiene", name="wks-old-03.durand.local", role="workstation", stale=True),
+        AssetObservation(source="account_hygiene", name="WKS-OLD-04", role="workstation", stale=True),
+        AssetObservation(source="open_ports", name="wks-old-04.durand.local", ips=("10.0.0.4",)),
+    ])
     evidence = EdrEvidence(collected_at=NOW, consoles=(CONSOLE,), devices=(_device("WKS-001"),))
-    (_servers, workstations, *_rest) = evaluate(
-        evidence, now=NOW, parameters=EdrParameters(), inventory=inventory,
-        stale_directory_names=["wks-old-03.durand.local", "WKS-OLD-04"])
+    (_servers, workstations, *_rest) = evaluate(evidence, now=NOW, parameters=EdrParameters(), inventory=inventory)
     # WKS-OLD-03 is only a stale AD object; WKS-OLD-04 is stale in AD but answered the scan: still a machine.
     assert (workstations.measured, [a.name for a in workstations.affected]) == (50.0, ["WKS-OLD-04"])
 
