@@ -58,7 +58,10 @@ def format_money(value: float, currency: str, lang: Language) -> str:
 
 
 def format_date(value: dt.date, lang: Language) -> str:
-    return _babel_date(value, format="long", locale=LOCALES[lang])
+    text = _babel_date(value, format="long", locale=LOCALES[lang])
+    if lang == "fr" and value.day == 1 and text.startswith("1 "):
+        text = "1er " + text[2:]  # French writes the first of the month as an ordinal
+    return text
 
 
 # --- Report and export vocabulary (added for the report renderer; names above stay as they were) ---------
@@ -70,10 +73,12 @@ KIND_LABELS: dict[str, LocalizedText] = {
 
 PHASE_LABELS: dict[int, LocalizedText] = {
     0: LocalizedText(en="Outside the contract", fr="Hors contrat"),
-    1: LocalizedText(en="Phase 1 (0–30 days)", fr="Phase 1 (0 à 30 jours)"),
-    2: LocalizedText(en="Phase 2 (30–90 days)", fr="Phase 2 (30 à 90 jours)"),
-    3: LocalizedText(en="Phase 3 (90–180 days)", fr="Phase 3 (90 à 180 jours)"),
-    4: LocalizedText(en="Phase 4 (after 180 days)", fr="Phase 4 (au-delà de 180 jours)"),
+    # Phase 1 holds every critical item, even when the contract's hours push one past the first month
+    # (the roadmap then warns), so its label promises priority, not a 30-day window.
+    1: LocalizedText(en="Phase 1 (critical risks, then month 1)", fr="Phase 1 (risques critiques, puis mois 1)"),
+    2: LocalizedText(en="Phase 2 (months 2–3)", fr="Phase 2 (mois 2 et 3)"),
+    3: LocalizedText(en="Phase 3 (months 4–6)", fr="Phase 3 (mois 4 à 6)"),
+    4: LocalizedText(en="Phase 4 (after month 6)", fr="Phase 4 (au-delà du mois 6)"),
 }
 
 RUN_STATUS_LABELS: dict[str, LocalizedText] = {
@@ -107,7 +112,8 @@ def format_percent(value: float, lang: Language, digits: int = 0) -> str:
 
 
 def format_hours(value: float, lang: Language) -> str:
-    digits = 0 if float(value).is_integer() else 1
+    # 1.25 h must not print as 1.2 h (the price would not match): keep quarter hours exact.
+    digits = 0 if float(value).is_integer() else (1 if float(value * 10).is_integer() else 2)
     return f"{format_number(value, lang, digits)}\u00a0h"
 
 

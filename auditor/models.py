@@ -336,7 +336,9 @@ class Roadmap(Frozen):
     start_date: dt.date
     total_hours: float
     total_price: float
+    #: Planning warnings in English (kept for older readers) and in both languages.
     warnings: tuple[str, ...] = ()
+    warnings_localized: tuple[LocalizedText, ...] = ()
 
 
 class Provenance(Frozen):

@@ -5,7 +5,7 @@ roadmap item of its remediation group; an item's effort is the largest fixed eff
 per-asset effort; its score gain is how much the overall score rises when its checks pass; its priority is
 score gain per hour.  Critical items come first, then by priority; dependencies are pulled ahead of what
 needs them; items are laid month by month within the contract's monthly hours and given a phase
-(1: 0-30 days, 2: 30-90, 3: 90-180, 4: later; 0: outside the contract).
+(1: critical items and month 1, 2: months 2-3, 3: months 4-6, 4: later; 0: outside the contract).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 
-from auditor.models import Check, CheckResult, Roadmap, RoadmapItem, Severity, Status
+from auditor.models import Check, CheckResult, LocalizedText, Roadmap, RoadmapItem, Severity, Status
 from auditor.profile import Baseline, Contract
 from auditor.scoring import score
 
@@ -31,6 +31,14 @@ def phase_for_month(month: int) -> int:
     if month <= 6:
         return 3
     return 4
+
+
+_MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre")
+
+
+def _month_fr(day: dt.date) -> str:
+    return f"{_MONTHS_FR[day.month - 1]} {day.year}"
 
 
 def month_end(start: dt.date, months: int) -> dt.date:
@@ -106,7 +114,7 @@ def build_roadmap(
         place(draft)
 
     items: list[RoadmapItem] = []
-    warnings: list[str] = []
+    warnings: list[LocalizedText] = []
     hours_so_far = 0.0
     critical_groups = {d["group"] for d in drafts if d["severity"] is Severity.critical}
     # A dependency of a critical item must be done in phase 1 as well.
@@ -121,10 +129,16 @@ def build_roadmap(
             phase = 1 if draft["group"] in critical_groups else phase_for_month(target_month)
             target_date = month_end(start_date, target_month)
             if phase == 1 and target_month > 1:
-                warnings.append(
-                    f"{draft['id']}: critical work exceeds the first month's contract hours "
-                    f"(planned for month {target_month}); the contract's monthly hours are too few"
-                )
+                end = target_date
+                hours = f"{contract.monthly_hours:g}"
+                warnings.append(LocalizedText(
+                    en=f"“{lead.title.en}” ({draft['effort']:g} h) is critical but cannot be done in the first month "
+                       f"with {hours} contract hours a month: it would end in {end:%B %Y}. Add hours to the "
+                       "contract (or a one-off intervention) to remove this risk sooner.",
+                    fr=f"« {lead.title.fr} » ({draft['effort']:g} h) est critique mais ne tient pas dans le premier "
+                       f"mois avec {hours} h de contrat par mois : fin prévue en {_month_fr(end)}. Prévoir des heures "
+                       "supplémentaires (ou une intervention ponctuelle) pour supprimer ce risque plus tôt.",
+                ))
         else:
             target_month, phase, target_date = None, OUTSIDE_CONTRACT, None
         items.append(
@@ -157,5 +171,6 @@ def build_roadmap(
         start_date=start_date,
         total_hours=round(sum(i.effort_hours for i in planned), 2),
         total_price=round(sum(i.price for i in planned), 2),
-        warnings=tuple(warnings),
+        warnings=tuple(w.en for w in warnings),
+        warnings_localized=tuple(warnings),
     )

@@ -167,7 +167,8 @@ def print_summary(console: Console, audit: Audit, lang: Language, written: list[
     roadmap = audit.roadmap
     console.print(f"Roadmap: {len(roadmap.items)} items, {roadmap.total_hours:g} h, "
                   f"{format_money(roadmap.total_price, roadmap.currency, lang)} within the contract")
-    for warning in roadmap.warnings:
+    texts = [w.get(lang) for w in roadmap.warnings_localized] or list(roadmap.warnings)
+    for warning in texts:
         console.print(f"[yellow]warning: {_escape(warning)}[/]")
     for path in written:
         console.print(f"wrote {path}")

@@ -535,8 +535,10 @@ class _ReportBuilder:
             monthly=format_hours(roadmap.monthly_hours, lang), start=format_date(roadmap.start_date, lang)), s.small))
         if roadmap.warnings:
             story.append(self.heading(self.t("roadmap_warnings"), 2, toc=False))
-            for warning in roadmap.warnings:
-                story.append(self.p(f"• {translate_warning(warning, lang)}", s.small))
+            texts = ([w.get(lang) for w in roadmap.warnings_localized] if roadmap.warnings_localized
+                     else [translate_warning(w, lang) for w in roadmap.warnings])
+            for warning in texts:
+                story.append(self.p(f"• {warning}", s.small))
         for phase, items in self.view.phases():
             story.append(self.heading(phase_label(phase, lang), 1))
             if phase == 0:

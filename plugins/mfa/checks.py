@@ -50,8 +50,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         id="mfa.member_registration", plugin=PLUGIN, area=AREA, severity=Severity.high,
         exploitability=Exploitability.exposed,
-        title=_t("Staff accounts registered for multi-factor authentication",
-                 "Comptes du personnel inscrits à l'authentification multifacteur"),
+        title=_t("Staff accounts without multi-factor authentication",
+                 "Comptes du personnel sans authentification multifacteur"),
         rationale=_t(
             "An account protected by a password alone is taken over with one phished or reused password; stolen "
             "mailbox access is the usual start of invoice fraud and ransomware in small firms.",
@@ -71,8 +71,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         id="mfa.admin_registration", plugin=PLUGIN, area=AREA, severity=Severity.critical,
         exploitability=Exploitability.exposed,
-        title=_t("Every administrator registered for multi-factor authentication",
-                 "Tous les administrateurs inscrits à l'authentification multifacteur"),
+        title=_t("Administrators without multi-factor authentication",
+                 "Administrateurs sans authentification multifacteur"),
         rationale=_t(
             "An administrator account without MFA hands an attacker the whole tenant with a single password: "
             "every mailbox, every file, the power to disable protections and erase backups.",
@@ -91,8 +91,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         id="mfa.enforcement", plugin=PLUGIN, area=AREA, severity=Severity.high,
         exploitability=Exploitability.exposed,
-        title=_t("Multi-factor authentication enforced for all users",
-                 "Authentification multifacteur imposée à tous les utilisateurs"),
+        title=_t("Multi-factor authentication not enforced for all users",
+                 "Authentification multifacteur non imposée à tous les utilisateurs"),
         rationale=_t(
             "Registration alone does not stop an attacker: unless MFA is required at sign-in, a stolen password "
             "still opens the account, and users who never registered are never asked to.",
@@ -132,8 +132,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         id="mfa.guest_coverage", plugin=PLUGIN, area=AREA, severity=Severity.medium,
         exploitability=Exploitability.exposed,
-        title=_t("Guest accounts covered by multi-factor authentication",
-                 "Comptes invités couverts par l'authentification multifacteur"),
+        title=_t("Guest accounts without multi-factor authentication",
+                 "Comptes invités sans authentification multifacteur"),
         rationale=_t(
             "Guests (accountants, partners, suppliers) reach shared files and Teams; a guest signing in with a "
             "password alone is a way into the firm's data that nobody watches.",

@@ -123,7 +123,7 @@ def test_roadmap_json_document() -> None:
                                   "hours": audit.roadmap.total_hours, "price": audit.roadmap.total_price}
     first = document["items"][0]
     assert first["title"] == audit.roadmap.items[0].title.fr
-    assert first["phase_label"] == "Phase 1 (0 à 30 jours)"
+    assert first["phase_label"] == "Phase 1 (risques critiques, puis mois 1)"
     assert first["acceptance_checks"] == list(audit.roadmap.items[0].acceptance_checks)
 
 

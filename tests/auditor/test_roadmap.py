@@ -64,7 +64,10 @@ def test_critical_work_beyond_the_first_month_warns_and_stays_in_phase_one() -> 
     roadmap = build_roadmap(catalogue, [result("y.a", "fail"), result("y.b", "fail")], Baseline(name="b", version="1"),
                             Contract(hourly_rate=50, monthly_hours=8), start_date=dt.date(2026, 1, 15))
     assert [(i.phase, i.target_month) for i in roadmap.items] == [(1, 1), (1, 2)]
-    assert len(roadmap.warnings) == 1 and "RM-y." in roadmap.warnings[0]
+    assert len(roadmap.warnings) == 1 and "title of y.b" in roadmap.warnings[0]
+    [warning] = roadmap.warnings_localized
+    assert "8 contract hours a month" in warning.en and "February 2026" in warning.en
+    assert "« title of y.b (fr) » (6 h) est critique" in warning.fr and "février 2026" in warning.fr
 
 
 def test_items_outside_the_contract_stay_visible_but_unplanned() -> None:

@@ -35,6 +35,6 @@ def test_labels_cover_both_languages_and_unknown_keys_show_as_themselves() -> No
     for table in (KIND_LABELS, PHASE_LABELS, RUN_STATUS_LABELS):
         for text in table.values():
             assert text.en != text.fr  # every label is actually translated
-    assert phase_label(1, "fr") == "Phase 1 (0 à 30 jours)"
+    assert phase_label(1, "fr") == "Phase 1 (risques critiques, puis mois 1)"
     assert label(KIND_LABELS, "re-audit", "fr") == "Audit de suivi"
     assert label(KIND_LABELS, "something-new", "en") == "something-new"

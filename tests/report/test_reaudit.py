@@ -76,7 +76,7 @@ def test_french_report(store: Store, tmp_path: Path) -> None:
     render_reaudit_pdf(store, "acme-c", out, lang="fr", old_id="acme-a", issued=dt.date(2026, 12, 5))
     text = text_of(out)
     assert "Ré-audit : bilan des progrès" in text
-    assert "Évolution entre l'audit du 1 juin 2026 et l'audit du 1 décembre 2026" in text
+    assert "Évolution entre l'audit du 1er juin 2026 et l'audit du 1er décembre 2026" in text
     assert "Score global 4,8 74,4 +69,6" in text
     assert "Score sur le périmètre de l'audit précédent" in text
     assert "Corrigés" in text and "Toujours présents" in text
