@@ -140,7 +140,7 @@ class CollectContext:
     def path(self, value: str | Path) -> Path:
         """Resolve a file setting relative to the profile's folder, as a user would expect."""
         path = Path(value).expanduser()
-        return path if path.is_absolute() else (self.profile_dir / path)
+        return (path if path.is_absolute() else self.profile_dir / path).resolve()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from auditor.bundle import read_bundle, write_bundle
 from auditor.cli.app import EXIT_FINDINGS, app
 from auditor.errors import AuditorError
 from auditor.history import prepare_reaudit
-from auditor.i18n import SEVERITY_LABELS, STATUS_LABELS, area_title, format_money
+from auditor.i18n import SEVERITY_LABELS, STATUS_LABELS, area_title, format_money, format_number, format_percent
 from auditor.models import Audit, Language, PluginRun, RunStatus, Severity, Status
 from auditor.pluginmanager import PluginRegistry
 from auditor.profile import load_baseline, load_profile, profile_from_json
@@ -133,45 +133,76 @@ def _write_reports(audit: Audit, out: Path, lang: Language) -> list[Path]:
     return [target]
 
 
+#: The terminal summary's words; check and area texts come from the catalogue in the same language.
+_SUMMARY: dict[str, tuple[str, str]] = {
+    "capped": ("capped from {grade}: a critical check fails",
+               "plafonnée (sinon {grade}) : un contrôle critique échoue"),
+    "line": ("Score {score}  grade {grade}{cap}  coverage {coverage} ({assessed}/{total} checks assessed)",
+             "Score {score}  note {grade}{cap}  couverture {coverage} ({assessed}/{total} contrôles évalués)"),
+    "managed": ("Managed scope: {score}/100, grade {grade}", "Périmètre du contrat : {score}/100, note {grade}"),
+    "columns": ("area|score|failed checks|partial|not assessed",
+                "domaine|score|contrôles en échec|partiels|non évalués"),
+    "top": ("Top risks", "Principaux risques"),
+    "affected": ("{n} affected", "{n} concerné(s)"),
+    "roadmap": ("Roadmap: {items} items; {hours} h and {price} planned within the contract's monthly hours",
+                "Plan d'action : {items} actions ; {hours} h et {price} planifiées dans les heures mensuelles "
+                "du contrat"),
+    "outside": ("{items} more items outside the contract: {price}", "{items} autres actions hors contrat : {price}"),
+    "warning": ("warning", "attention "),
+    "wrote": ("wrote", "écrit"),
+    "digest": ("evidence bundle digest (SHA-256 of its manifest): {digest}",
+               "empreinte du lot de preuves (SHA-256 de son manifeste) : {digest}"),
+}
+
+
+def _say(key: str, lang: Language, **values: object) -> str:
+    english, french = _SUMMARY[key]
+    return (french if lang == "fr" else english).format(**values)
+
+
 def print_summary(console: Console, audit: Audit, lang: Language, written: list[Path]) -> None:
     scores = audit.scores
-    overall = "n/a" if scores.overall is None else f"{scores.overall:.1f}/100"
-    cap = (f" (capped from {scores.grade_before_cap}: failing critical check)"
-           if scores.grade != scores.grade_before_cap else "")
+    overall = "n/a" if scores.overall is None else f"{format_number(scores.overall, lang)}/100"
+    cap = f" ({_say('capped', lang, grade=scores.grade_before_cap)})" if scores.grade != scores.grade_before_cap else ""
     console.print(f"[bold]{_escape(audit.client_name)}[/] — audit {audit.id}")
-    console.print(f"Score {overall}  grade [bold]{scores.grade}[/]{cap}  coverage {scores.coverage:.0f} % "
-                  f"({scores.assessed_checks}/{scores.total_checks} checks assessed)")
+    console.print(_say("line", lang, score=overall, grade=f"[bold]{scores.grade}[/]", cap=_escape(cap),
+                       coverage=format_percent(scores.coverage, lang), assessed=scores.assessed_checks,
+                       total=scores.total_checks))
     if scores.managed_overall is not None:
-        console.print(f"Managed scope: {scores.managed_overall:.1f}/100, grade {scores.managed_grade}")
+        console.print(_say("managed", lang, score=format_number(scores.managed_overall, lang),
+                           grade=scores.managed_grade))
     areas = Table(show_header=True)
-    areas.add_column("area")
-    areas.add_column("score", justify="right")
-    areas.add_column("fail", justify="right")
-    areas.add_column("partial", justify="right")
-    areas.add_column("not assessed", justify="right")
+    for index, column in enumerate(_say("columns", lang).split("|")):
+        areas.add_column(column, justify="left" if index == 0 else "right")
     for area in scores.areas:
-        areas.add_row(area_title(area.area, lang), "n/a" if area.score is None else f"{area.score:.1f}",
+        areas.add_row(area_title(area.area, lang), "n/a" if area.score is None else format_number(area.score, lang),
                       str(area.failed), str(area.partial), str(area.not_assessed))
     console.print(areas)
     top = top_risks(audit, 5)
     if top:
-        console.print("[bold]Top risks[/]")
+        console.print(f"[bold]{_say('top', lang)}[/]")
         for result in top:
             check = audit.check(result.check_id)
-            assets = f" ({len(result.affected)} affected)" if result.affected else ""
+            assets = f" ({_say('affected', lang, n=len(result.affected))})" if result.affected else ""
             console.print(f"  [{SEVERITY_LABELS[check.severity.value].get(lang)}] "
-                          f"{_escape(check.title.get(lang))}{assets}")
+                          f"{_escape(check.title.get(lang))}{assets}", highlight=False)
     problems = [r for r in audit.runs if r.status is not RunStatus.ok]
     for run in problems:
         console.print(f"[yellow]{run.plugin} ({run.phase}): {run.status.value}: {_escape(run.reason or '')}[/]")
     roadmap = audit.roadmap
-    console.print(f"Roadmap: {len(roadmap.items)} items, {roadmap.total_hours:g} h, "
-                  f"{format_money(roadmap.total_price, roadmap.currency, lang)} within the contract")
+    planned = [i for i in roadmap.items if i.in_contract]
+    console.print(_say("roadmap", lang, items=len(planned), hours=format_number(roadmap.total_hours, lang, 2),
+                       price=format_money(roadmap.total_price, roadmap.currency, lang)))
+    outside = [i for i in roadmap.items if not i.in_contract]
+    if outside:
+        console.print(_say("outside", lang, items=len(outside),
+                           price=format_money(sum(i.price for i in outside), roadmap.currency, lang)))
     texts = [w.get(lang) for w in roadmap.warnings_localized] or list(roadmap.warnings)
     for warning in texts:
-        console.print(f"[yellow]warning: {_escape(warning)}[/]")
+        console.print(f"[yellow]{_say('warning', lang)}: {_escape(warning)}[/]")
+    console.print(_say("digest", lang, digest=audit.provenance.bundle_digest))
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"{_say('wrote', lang)} {path}")
 
 
 def top_risks(audit: Audit, count: int) -> list:
@@ -315,13 +346,14 @@ def checks(
         sys.stdout.write("\n")
         return
     table = Table(show_header=True)
-    for column in ("id", "area", "severity", "title"):
+    columns = ("id", "domaine", "gravité", "intitulé") if language == "fr" else ("id", "area", "severity", "title")
+    for column in columns:
         table.add_column(column)
     for check in selected:
-        table.add_row(check.id, check.area, SEVERITY_LABELS[check.severity.value].get(language),
+        table.add_row(check.id, area_title(check.area, language), SEVERITY_LABELS[check.severity.value].get(language),
                       _escape(check.title.get(language)))
     Console().print(table)
-    Console().print(f"{len(selected)} checks")
+    Console().print(f"{len(selected)} {'contrôles' if language == 'fr' else 'checks'}")
 
 
 __all__ = ["STATUS_LABELS", "print_summary", "write_outputs"]

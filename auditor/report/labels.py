@@ -108,10 +108,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "and_more": ("… and {count} more, see appendix {ref}.", "… et {count} autre(s), voir l'annexe {ref}."),
     "references": ("References", "Références"),
     "reason": ("Reason", "Motif"),
-    "accepted_assets": ("Accepted risk for {assets}, by {who} until {until}: {why}",
-                        "Risque accepté pour {assets} par {who} jusqu'au {until} : {why}"),
-    "accepted_by": ("Risk accepted by {who} until {until}: {why}",
-                    "Risque accepté par {who} jusqu'au {until} : {why}"),
+    "accepted_assets": ("Risk accepted by {who} for {assets}, valid until {until}: {why}",
+                        "Risque accepté par {who} pour {assets}, valable jusqu'au {until} : {why}"),
+    "accepted_by": ("Risk accepted by {who}, valid until {until}: {why}",
+                    "Risque accepté par {who}, valable jusqu'au {until} : {why}"),
     "acceptance_expired": ("A risk acceptance for this check has expired; the finding counts again.",
                            "Une acceptation de risque pour ce contrôle a expiré ; le constat compte de nouveau."),
     "not_assessed_list": ("Not assessed", "Non évalués"),
@@ -168,7 +168,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "live": ("live", "en direct"),
     "recorded": ("recorded", "enregistrée"),
     "servers": ("servers", "serveurs"),
-    "identity": ("as", "en tant que"),
+    "identity": ("identity:", "identité :"),
     "files": ("files", "fichiers"),
     "options": ("options", "options"),
     "scoring_method": ("How the score is computed", "Calcul du score"),
@@ -197,7 +197,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "collected_at": ("Collection finished", "Fin de la collecte"),
     "evaluated_at": ("Evaluated", "Évaluation"),
     "baseline": ("Baseline", "Référentiel"),
-    "bundle_digest": ("Evidence bundle digest (SHA-256)", "Empreinte du lot de preuves (SHA-256)"),
+    "bundle_digest": ("Evidence bundle digest (SHA-256 of the bundle's canonical manifest, which lists every "
+                      "file's own SHA-256)",
+                      "Empreinte du lot de preuves (SHA-256 du manifeste canonique du lot, qui liste l'empreinte "
+                      "SHA-256 de chaque fichier)"),
     "profile_digest": ("Profile digest (SHA-256)", "Empreinte du profil (SHA-256)"),
     "not_assessed_summary": (
         "{count} check(s) could not be assessed; the reasons are listed in each area's section.",
@@ -270,6 +273,20 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      "{item} : les travaux critiques dépassent les heures du premier mois du contrat (prévus au mois {month}) ; "
      "les heures mensuelles du contrat sont insuffisantes"),
 )
+
+
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    "domain_controller": ("domain controller", "contrôleur de domaine"),
+    "server": ("server", "serveur"),
+    "workstation": ("workstation", "poste de travail"),
+    "network": ("network device", "équipement réseau"),
+    "unknown": ("unknown", "inconnu"),
+}
+
+
+def role_label(role: str, lang: Language) -> str:
+    english, french = ROLE_LABELS.get(role, (role, role))
+    return french if lang == "fr" else english
 
 
 def translate_warning(text: str, lang: Language) -> str:

@@ -55,7 +55,7 @@ from auditor.models import UNTRUSTED_TEXT_MAX, Audit, CheckResult, Language, Roa
 from auditor.report.charts import area_bars, fit_label, gauge
 from auditor.report.document import CONTENT_WIDTH, AuditDocTemplate, Heading, make_toc, numbered_canvas, today
 from auditor.report.fonts import displayable
-from auditor.report.labels import t, translate_warning
+from auditor.report.labels import role_label, t, translate_warning
 from auditor.report.options import Branding, resolve_branding
 from auditor.report.styles import (
     INK,
@@ -719,7 +719,8 @@ class _ReportBuilder:
         cut = UNTRUSTED_TEXT_MAX  # inventory fields are not bounded by the model; a name longer than this is noise
         body = [[self._fit_cell(shorten(a.name, cut), widths[0]),
                  self._fit_cell(shorten(", ".join(a.ips), cut), widths[1]),
-                 self._fit_cell(a.role, widths[2]), self._fit_cell(shorten(a.os, cut), widths[3]),
+                 self._fit_cell(role_label(a.role, self.lang), widths[2]),
+                 self._fit_cell(shorten(a.os, cut), widths[3]),
                  self._fit_cell(shorten(", ".join(a.sources), cut), widths[4])] for a in self.audit.inventory]
         story += self.chunked(header, body, widths)
         return story

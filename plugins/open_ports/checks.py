@@ -400,7 +400,7 @@ SPECS: tuple[Spec, ...] = (
         effort=1, per_asset=0.5, group="open_ports.remove_vnc", refs=("4.8", "2.3")), "internal", "vnc"),
     # ---------------------------------------------------------------- WinRM
     Spec(_check(
-        "winrm_external", HIGH, X,
+        "winrm_external", CRIT, X,
         ("Windows remote management (WinRM) reachable from the internet",
          "Administration à distance Windows (WinRM) accessible depuis Internet"),
         ("WinRM gives remote command execution to anyone holding a password.",

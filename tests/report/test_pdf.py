@@ -61,7 +61,7 @@ def test_french_report_has_the_essential_content(report_fr: bytes, audit) -> Non
         "3 363,00 €",
         "Page 3 sur",
         "Inventaire des machines",
-        "Risque accepté par Hélène Durand jusqu'au 31 mars 2027",
+        "Risque accepté par Hélène Durand, valable jusqu'au 31 mars 2027",
     ):
         assert expected in text, expected
     assert "b" * 64 in squash(text)  # the evidence bundle digest (wrapped in its cell)
