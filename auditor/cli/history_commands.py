@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -70,17 +71,32 @@ def show(
         sys.stdout.write(json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False, indent=1))
         sys.stdout.write("\n")
         return
-    table = Table(show_header=True, title=f"{escape(client)}: {len(entries)} audit(s)")
-    for column, justify in (("audit", "left"), ("collected", "left"), ("kind", "left"), ("score", "right"),
-                            ("grade", "center"), ("coverage", "right"), ("findings", "right"),
-                            ("critical", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    console = Console()
+    # The id is what `auditor diff` needs: it is never cut.  On a narrow terminal the date (already in the id)
+    # and the kind (onboarding or re-audit, obvious from the order) are left out so the figures stay readable.
+    wide = console.width >= 100
+    table = Table(show_header=True, title=f"{escape(client)}: {len(entries)} audit(s)", box=box.SIMPLE,
+                  pad_edge=False)
+    columns = ([("audit", "left"), ("date", "left"), ("kind", "left"), ("score", "right"), ("grade", "center"),
+                ("coverage", "right"), ("findings", "right"), ("critical", "right")] if wide else
+               [("audit", "left"), ("date", "left"), ("kind", "left"), ("score", "right"), ("gr", "center"),
+                ("cov", "right"), ("find", "right"), ("crit", "right")])
+    id_width = max(len(entry.id) for entry in entries)
+    for column, justify in columns:
+        if column in ("date", "kind") and not wide:
+            continue
+        table.add_column(column, justify=justify, overflow="fold",  # type: ignore[arg-type]
+                         min_width=id_width if column == "audit" else None, no_wrap=column == "audit")
     for entry in entries:
-        table.add_row(entry.id, f"{entry.collected_at:%Y-%m-%d %H:%M}", entry.kind,
-                      "n/a" if entry.score is None else f"{entry.score:.1f}", entry.grade, f"{entry.coverage:.0f} %",
-                      "" if entry.findings_count is None else str(entry.findings_count),
-                      "" if entry.critical_findings is None else str(entry.critical_findings))
-    Console().print(table)
+        cells = [entry.id, f"{entry.collected_at:%Y-%m-%d}" if wide else f"{entry.collected_at:%y-%m-%d}", entry.kind,
+                 "n/a" if entry.score is None else f"{entry.score:.1f}", entry.grade,
+                 f"{entry.coverage:.0f} %" if wide else f"{entry.coverage:.0f}%",
+                 "" if entry.findings_count is None else str(entry.findings_count),
+                 "" if entry.critical_findings is None else str(entry.critical_findings)]
+        if not wide:
+            del cells[1:3]
+        table.add_row(*cells)
+    console.print(table)
 
 
 @history_app.command("export")
