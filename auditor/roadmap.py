@@ -48,6 +48,15 @@ def month_end(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _item_title(lead: Check, checks: list[Check]) -> LocalizedText:
+    """An item that fixes several checks is named after all of them (worst first), not after one only."""
+    ordered = [lead, *sorted((c for c in checks if c.id != lead.id), key=lambda c: (c.severity.rank, c.id))]
+    if len(ordered) == 1:
+        return lead.title
+    return LocalizedText(en=" · ".join(dict.fromkeys(c.title.en for c in ordered)),
+                         fr=" · ".join(dict.fromkeys(c.title.fr for c in ordered)))
+
+
 def build_roadmap(
     catalogue: Mapping[str, Check],
     results: Sequence[CheckResult],
@@ -145,7 +154,7 @@ def build_roadmap(
             RoadmapItem(
                 id=draft["id"],
                 remediation_group=draft["group"],
-                title=lead.title,
+                title=_item_title(lead, [catalogue[c] for c in draft["checks"]]),
                 remediation=lead.remediation,
                 severity=draft["severity"],
                 checks=draft["checks"],

@@ -54,6 +54,7 @@ def test_shared_remediation_merges_items_and_dependencies_come_first() -> None:
     assert ids == ["RM-x.close_rdp", "RM-x.laps", "RM-x.local_admins"]
     rdp = roadmap.items[0]
     assert rdp.checks == ("x.rdp_external", "x.rdp_internal")
+    assert rdp.title.en == "title of x.rdp_external · title of x.rdp_internal"
     assert rdp.assets == ("10.0.0.5:3389", "203.0.113.10:3389")
     assert rdp.effort_hours == 2 and rdp.severity.value == "critical"
     assert roadmap.items[2].depends_on == ("RM-x.laps",)
