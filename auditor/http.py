@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import requests
@@ -23,6 +24,20 @@ import requests
 from auditor import __version__
 from auditor.errors import SourceError
 from auditor.secrets import REDACTOR
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+
+
+def shown_url(url: str) -> str:
+    """A URL fit for a message: no user:password@, no query string (tokens hide there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class ApiError(SourceError):
@@ -143,13 +158,13 @@ class OAuthToken(TokenProvider):
     """OAuth2 token endpoint (client credentials or password grant), cached until shortly before expiry."""
 
     token_url: str
-    form: dict[str, str]
+    form: dict[str, str] = field(repr=False)
     name: str = "token endpoint"
     extra_headers: dict[str, str] = field(default_factory=dict)
     timeout: float = 30.0
     verify: bool | str = True
     clock: Callable[[], float] = time.monotonic
-    _token: str | None = None
+    _token: str | None = field(default=None, repr=False)
     _expires_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     requests_made: int = 0
@@ -170,8 +185,9 @@ class OAuthToken(TokenProvider):
         for attempt in range(1, self.retry.attempts + 1):
             self.requests_made += 1
             try:
+                # Never follow a redirect with the credentials in the body (requests re-posts it on 307/308).
                 response = session.post(self.token_url, data=self.form, headers=self.extra_headers,
-                                        timeout=self.timeout, verify=self.verify)
+                                        timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except requests.exceptions.SSLError:
                 raise ApiUnavailable(f"{self.name}: TLS certificate of {self.token_url} could not be verified; "
                                      "give the server's CA (ca_bundle/ca_file setting)") from None
@@ -244,14 +260,21 @@ class ApiClient:
         self.throttled = 0
 
     def url(self, path_or_url: str) -> str:
+        """A path under the base URL, or an absolute URL (a next-link) on the very same scheme, host and port.
+
+        A next-link naming another origin would receive our bearer token: it is refused, never followed.
+        """
         if path_or_url.startswith(("http://", "https://")):
+            if _origin(path_or_url) != _origin(self.base_url):
+                raise ApiProtocolError(f"{self.name}: refused to follow a link to another server "
+                                       f"({_origin(path_or_url)}); the API answered from {_origin(self.base_url)}")
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
     def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
         """GET and decode JSON, retrying 429/5xx/connection errors within the retry policy."""
         url = self.url(path_or_url)
-        shown = url.split("?", 1)[0]
+        shown = shown_url(url)
         refreshed = False
         attempt = 0
         while True:
@@ -259,8 +282,9 @@ class ApiClient:
             headers = self.auth.headers(self.session) if self.auth else {}
             try:
                 self.requests_made += 1
+                # Redirects are not followed: they could carry the bearer token to another server.
                 response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
-                                            verify=self.verify)
+                                            verify=self.verify, allow_redirects=False)
             except requests.exceptions.SSLError:
                 # A certificate problem does not heal by retrying: say so at once.
                 raise ApiUnavailable(f"{self.name}: TLS certificate of {shown} could not be verified; give the "

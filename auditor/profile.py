@@ -14,10 +14,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
@@ -212,8 +214,24 @@ def _first_error(path: Path, exc: ValidationError, prefix: str = "") -> ProfileE
     return ProfileError(path, field or None, message)
 
 
+_SECRET_QUERY = re.compile(r"(^|[?&;])([^=&;]*(token|key|secret|password|passwd|sig|signature|code)[^=&;]*)=",
+                           re.IGNORECASE)
+
+
+def _url_secret(value: str) -> str | None:
+    """Why a URL-looking value carries a credential (user:password@host, ?token=...), or None."""
+    if "://" not in value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.password is not None or (parts.username and "@" in parts.netloc):
+        return "a URL must not carry user:password@; use the setting's username/password reference fields"
+    if parts.query and _SECRET_QUERY.search(parts.query):
+        return "a URL must not carry a token or key in its query string; use the setting's secret reference field"
+    return None
+
+
 def _refuse_inline_secrets(path: Path, data: Any, trail: str = "") -> None:
-    """Refuse a literal value under a secret-looking key before anything else can echo it."""
+    """Refuse a literal secret before anything else can echo it: under a secret-looking key, or in a URL."""
     if isinstance(data, Mapping):
         for key, value in data.items():
             here = f"{trail}.{key}" if trail else str(key)
@@ -224,6 +242,8 @@ def _refuse_inline_secrets(path: Path, data: Any, trail: str = "") -> None:
                     "inline secret refused: store it in an environment variable or a file and write "
                     "'env:VARIABLE' or 'file:/path' here",
                 )
+            if isinstance(value, str) and (problem := _url_secret(value)):
+                raise ProfileError(path, here, f"inline secret refused: {problem}")
             _refuse_inline_secrets(path, value, here)
     elif isinstance(data, list):
         for index, value in enumerate(data):

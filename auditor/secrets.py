@@ -8,12 +8,14 @@ error messages and anything written to disk (bundles, audits, reports).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import threading
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from pydantic import AfterValidator
 
@@ -55,8 +57,11 @@ class Redactor:
 
     def add(self, value: str) -> None:
         if value and len(value) >= 3:
+            # Also the forms the value takes inside JSON and URLs, where quotes and backslashes are escaped.
+            forms = {value, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1],
+                     quote(value, safe="")}
             with self._lock:
-                self._values.add(value)
+                self._values.update(f for f in forms if len(f) >= 3)
 
     def redact(self, text: str) -> str:
         with self._lock:
@@ -91,10 +96,19 @@ def resolve_secret(reference: str, *, base_dir: Path | None = None) -> str:
             value = path.read_text(encoding="utf-8").splitlines()[0].strip() if path.stat().st_size else ""
         except OSError as exc:
             raise SecretError(f"cannot read secret file {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise SecretError(f"secret file {path} is not UTF-8 text") from None
         if not value:
             raise SecretError(f"secret file {path} is empty")
     REDACTOR.add(value)
     return value
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks known secrets in the whole formatted record, tracebacks included (a filter sees only the message)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return REDACTOR.redact(super().format(record))
 
 
 class RedactingFilter(logging.Filter):

@@ -21,7 +21,7 @@ from auditor.cli import (  # noqa: F401 - importing registers the commands
 )
 from auditor.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, app
 from auditor.errors import AuditorError
-from auditor.secrets import REDACTOR, RedactingFilter
+from auditor.secrets import REDACTOR, RedactingFilter, RedactingFormatter
 
 __all__ = ["app", "main"]
 
@@ -30,7 +30,7 @@ def _configure_logging() -> None:
     level = os.environ.get("AUDITOR_LOG_LEVEL", "WARNING").upper()
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=getattr(logging, level, logging.WARNING), handlers=[handler], force=True)
 
 

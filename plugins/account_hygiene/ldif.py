@@ -37,7 +37,7 @@ Entry = tuple[str, dict[str, list[bytes]]]
 def _logical_lines(lines: Iterable[str], origin: str) -> Iterator[tuple[int, str]]:
     """Unfold continuation lines (a leading space continues the previous line); keep blank lines."""
     current: list[str] | None = None
-    start = 0
+    start = length = 0
     in_comment = False
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
@@ -47,7 +47,8 @@ def _logical_lines(lines: Iterable[str], origin: str) -> Iterator[tuple[int, str
             if current is None:
                 raise LdifError(origin, number, "continuation line (starting with a space) without a line to continue")
             current.append(line[1:])
-            if sum(len(part) for part in current) > 4 * MAX_VALUE_BYTES:
+            length += len(line) - 1
+            if length > 4 * MAX_VALUE_BYTES:
                 raise LdifError(origin, start, "value too long")
             continue
         if current is not None:
@@ -56,7 +57,7 @@ def _logical_lines(lines: Iterable[str], origin: str) -> Iterator[tuple[int, str
         if in_comment:
             current = None
             continue
-        current, start = [line], number
+        current, start, length = [line], number, len(line)
     if current is not None:
         yield start, "".join(current)
 

@@ -93,3 +93,23 @@ def test_google_error_envelope_with_a_numeric_code(scripted_http) -> None:
         "code": 400, "message": "Invalid Input", "status": "INVALID_ARGUMENT"}}))
     with pytest.raises(Exception, match="HTTP 400 INVALID_ARGUMENT: Invalid Input"):
         client(scripted_http, []).get_json("/admin/directory/v1/users")
+
+
+def test_a_next_link_to_another_server_is_refused_before_the_token_leaves(scripted_http) -> None:
+    from auditor.http import ApiProtocolError
+
+    scripted_http.add("/users", Scripted(200, {"value": [1], "@odata.nextLink": "http://127.0.0.2:9/users?p=2"}))
+    with pytest.raises(ApiProtocolError, match=r"refused to follow a link to another server \(http://127.0.0.2:9\)"):
+        list(client(scripted_http, []).iter_next_link("/users"))
+    assert len(scripted_http.requests) == 1
+
+
+def test_redirects_are_never_followed_with_credentials(scripted_http) -> None:
+    from auditor.http import ApiError
+
+    scripted_http.add("/token", Scripted(307, {}, {"Location": f"{scripted_http.url}/elsewhere"}))
+    auth = client_credentials(f"{scripted_http.url}/token", "app", "redirected-secret-1", "s", name="Entra ID")
+    with pytest.raises(ApiError, match=r"HTTP 307"):
+        client(scripted_http, [], auth=auth).get_json("/x")
+    assert [r.path for r in scripted_http.requests] == ["/token"]
+    assert "redirected-secret-1" not in repr(auth)

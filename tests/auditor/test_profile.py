@@ -82,3 +82,31 @@ def test_shipped_profiles_are_valid() -> None:
     for name in ("demo-client.toml", "example-client.toml"):
         profile = load_profile(root / name, registry)
         assert profile.client.id
+
+
+@pytest.mark.parametrize("url", ["https://admin:Hunter2-pa55@veeam.example:9419", "https://s1.example/api?token=Hunter2-pa55"])
+def test_credentials_inside_urls_are_refused(tmp_path, capsys, url) -> None:
+    content = VALID + f'\n[plugins.backup]\nbase_url = "{url}"\n'
+    code, err = run_cli(tmp_path, capsys, content)
+    assert code == 2
+    assert "plugins.backup.base_url: inline secret refused" in err
+    assert "Hunter2-pa55" not in err
+
+
+def test_log_tracebacks_are_redacted(capsys) -> None:
+    import logging
+
+    from auditor.secrets import REDACTOR, RedactingFormatter
+
+    REDACTOR.add("tr4ceback-s3cret")
+    formatter = RedactingFormatter("%(message)s")
+    try:
+        raise ValueError("bad value tr4ceback-s3cret")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    text = formatter.format(record)
+    assert "ValueError: bad value ***" in text and "tr4ceback-s3cret" not in text
+    REDACTOR.add('q"uo\\te-secret')
+    assert REDACTOR.redact('{"v": "q\\"uo\\\\te-secret"}') == '{"v": "***"}'
