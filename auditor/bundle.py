@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,30 +128,56 @@ def write_bundle(files: dict[str, bytes], destination: Path) -> Path:
     return destination
 
 
-def _read_all(source: Path) -> dict[str, bytes]:
-    if not source.exists():
-        raise EvidenceError(f"{source}: no such evidence bundle")
-    if source.is_dir():
-        return {
-            str(p.relative_to(source)).replace("\\", "/"): p.read_bytes()
-            for p in source.rglob("*.json")
-            if p.is_file()
-        }
-    try:
-        with zipfile.ZipFile(source) as archive:
-            return {name: archive.read(name) for name in archive.namelist() if name.endswith(".json")}
-    except zipfile.BadZipFile:
-        raise EvidenceError(f"{source}: neither a bundle folder nor a valid .zip bundle") from None
+#: Largest file a bundle may hold: far above any real evidence, far below what would exhaust memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class _Reader:
+    """Reads named files from a bundle folder or zip, refusing oversized or unreadable members."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.archive: zipfile.ZipFile | None = None
+        if not source.exists():
+            raise EvidenceError(f"{source}: no such evidence bundle")
+        if not source.is_dir():
+            try:
+                self.archive = zipfile.ZipFile(source)
+            except (zipfile.BadZipFile, OSError, EOFError):
+                raise EvidenceError(f"{source}: neither a bundle folder nor a valid .zip bundle") from None
+
+    def read(self, name: str) -> bytes | None:
+        where = f"{self.source}/{name}"
+        try:
+            if self.archive is not None:
+                try:
+                    info = self.archive.getinfo(name)
+                except KeyError:
+                    return None
+                if info.file_size > MAX_FILE_BYTES:
+                    raise EvidenceError(f"{where}: {info.file_size} bytes, more than a bundle file may hold")
+                return self.archive.read(info)
+            path = self.source / name
+            if not path.is_file():
+                return None
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise EvidenceError(f"{where}: more than {MAX_FILE_BYTES} bytes, more than a bundle file may hold")
+            return path.read_bytes()
+        except EvidenceError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
+            raise EvidenceError(f"{where}: unreadable ({type(exc).__name__}: {exc})") from None
 
 
 def read_bundle(source: str | Path) -> EvidenceBundle:
     """Load and verify a bundle; any missing file, bad hash or invalid document names the file."""
     source = Path(source)
-    files = _read_all(source)
-    if MANIFEST not in files:
+    reader = _Reader(source)
+    manifest_bytes = reader.read(MANIFEST)
+    if manifest_bytes is None:
         raise EvidenceError(f"{source}: {MANIFEST} is missing; this is not an evidence bundle")
     try:
-        manifest = Manifest.model_validate_json(files[MANIFEST])
+        manifest = Manifest.model_validate_json(manifest_bytes)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -160,12 +187,23 @@ def read_bundle(source: str | Path) -> EvidenceBundle:
             f"{source}: bundle format {manifest.format_version} is newer than this tool understands "
             f"({FORMAT_VERSION}); upgrade the auditor"
         )
+    if PROFILE not in {entry.path for entry in manifest.files}:
+        raise EvidenceError(f"{source}/{MANIFEST}: does not list {PROFILE}; this bundle is incomplete")
+    # Only what the manifest lists is read: anything else in the archive is ignored, never loaded.
+    files: dict[str, bytes] = {}
     for entry in manifest.files:
-        content = files.get(entry.path)
+        if entry.path.startswith("/") or ".." in entry.path.split("/") or "\\" in entry.path:
+            raise EvidenceError(f"{source}/{MANIFEST}: lists '{entry.path}', which is outside the bundle")
+        content = reader.read(entry.path)
         if content is None:
             raise EvidenceError(f"{source}/{entry.path}: listed in the manifest but missing")
         if hashlib.sha256(content).hexdigest() != entry.sha256:
             raise EvidenceError(f"{source}/{entry.path}: content does not match its hash in the manifest (edited?)")
+        files[entry.path] = content
+    try:
+        profile_text = files[PROFILE].decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{source}/{PROFILE}: not UTF-8 text") from None
     documents: dict[str, EvidenceDocument] = {}
     for entry in manifest.files:
         if not entry.path.startswith("evidence/"):
@@ -177,4 +215,4 @@ def read_bundle(source: str | Path) -> EvidenceBundle:
             where = ".".join(str(p) for p in first["loc"])
             raise EvidenceError(f"{source}/{entry.path}: {where}: {first['msg']}") from None
         documents[document.plugin] = document
-    return EvidenceBundle(manifest, files[PROFILE].decode("utf-8"), documents)
+    return EvidenceBundle(manifest, profile_text, documents)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 
 import typer
@@ -25,6 +26,8 @@ from auditor.secrets import REDACTOR, RedactingFilter, RedactingFormatter
 
 __all__ = ["app", "main"]
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 def _configure_logging() -> None:
     level = os.environ.get("AUDITOR_LOG_LEVEL", "WARNING").upper()
@@ -41,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=argv, prog_name="auditor", standalone_mode=False)
     except AuditorError as exc:
-        typer.echo(f"error: {REDACTOR.redact(str(exc))}", err=True)
+        # One line, no terminal escape sequences smuggled in by client-supplied text.
+        typer.echo(f"error: {_CONTROL.sub(' ', REDACTOR.redact(str(exc)))}", err=True)
         code = exc.exit_code
     except typer.exceptions.Abort:
         typer.echo("aborted", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ClassVar
@@ -93,10 +94,14 @@ class RichProgress:
         self._refresh()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _escape(text: str) -> str:
+    """Client-supplied text as inert terminal text: no rich markup, no escape sequences."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(_CONTROL.sub("", text))
 
 
 def write_outputs(audit: Audit, out: Path, lang: Language) -> list[Path]:

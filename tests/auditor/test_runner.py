@@ -124,3 +124,33 @@ def _rehash(files: dict[str, bytes]) -> dict[str, bytes]:
     for entry in manifest["files"]:
         entry["sha256"] = hashlib.sha256(files[entry["path"]]).hexdigest()
     return {**files, "manifest.json": json.dumps(manifest).encode()}
+
+
+def _zip_bundle(tmp_path):
+    registry = registry_with(FakePlugin("good"))
+    _audit, _bundle, files = run_audit(profile_with(good=FakeSettings()), registry)
+    return write_bundle(files, tmp_path / "b.zip"), files
+
+
+def test_members_the_manifest_does_not_list_are_never_read(tmp_path) -> None:
+    import zipfile
+
+    path, _files = _zip_bundle(tmp_path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("junk/bomb.json", b"0" * 50_000_000)  # compresses to a few kB
+    assert read_bundle(path).documents["good"].plugin == "good"
+
+
+def test_corrupt_or_hostile_zips_are_one_clear_error(tmp_path) -> None:
+    path, files = _zip_bundle(tmp_path)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"evidence/good.json") + len(b"evidence/good.json")
+    data[start + 5:start + 25] = b"\xff" * 20  # damage the deflated member
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(EvidenceError, match=r"broken.zip/evidence/good.json: (unreadable|content does not match)"):
+        read_bundle(broken)
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"].append({"path": "../../etc/passwd", "sha256": "0" * 64})
+    with pytest.raises(EvidenceError, match=r"lists '../../etc/passwd', which is outside the bundle"):
+        read_bundle(write_bundle({**files, "manifest.json": json.dumps(manifest).encode()}, tmp_path / "evil"))
