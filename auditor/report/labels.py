@@ -167,6 +167,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "duration": ("Duration", "Durée"),
     "live": ("live", "en direct"),
     "recorded": ("recorded", "enregistrée"),
+    "all_recorded": ("Every plugin read recorded evidence (exports and earlier collections): this audit ran no "
+                     "active scan and connected to no client system.",
+                     "Tous les modules ont lu des preuves enregistrées (exports et collectes antérieures) : cet audit "
+                     "n'a effectué aucun scan actif et ne s'est connecté à aucun système du client."),
     "servers": ("servers", "serveurs"),
     "identity": ("identity:", "identité :"),
     "files": ("files", "fichiers"),

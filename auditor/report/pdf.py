@@ -626,6 +626,9 @@ class _ReportBuilder:
             story += [Spacer(1, 2 * mm), self.p(f"{self.plain_lbl('scope')} {', '.join(prov.scope)}", s.body)]
 
         story.append(self.heading(self.t("plugin_runs"), 1))
+        kinds = {run.source.kind for run in audit.runs if run.source is not None}
+        if kinds == {"recorded"}:
+            story.append(self.p(self.t("all_recorded"), s.callout))
         rows: list[list[Any]] = [[self.hcell(self.t("plugin")), self.hcell(self.t("run_phase")),
                                   self.hcell(self.t("status")), self.hcell(self.t("source")),
                                   self.hcell(self.t("duration"))]]
