@@ -130,7 +130,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "item": ("Item", "Action"),
     "target": ("Target", "Échéance"),
     "depends_on": ("Depends on", "Dépend de"),
-    "acceptance": ("Acceptance checks", "Contrôles d'acceptation"),
+    "acceptance": ("Done when these checks pass", "Terminé quand ces contrôles sont conformes"),
     "score_gain": ("Score gain", "Gain de score"),
     "assets_in_scope": ("Assets", "Éléments"),
     "month_view": ("Month by month", "Mois par mois"),
