@@ -32,7 +32,7 @@ ROADMAP_COLUMNS: tuple[str, ...] = (
 FINDING_COLUMNS: tuple[str, ...] = (
     "AuditId", "ClientId", "ClientName", "CheckId", "Area", "AreaLabel", "Severity", "Exploitability", "Status",
     "StatusLabel", "Title", "Measured", "Threshold", "AssetName", "AssetKind", "AssetDetail", "AffectedCount",
-    "Remediation", "RoadmapItem", "AcceptedBy", "AcceptedUntil", "Reason",
+    "Remediation", "RoadmapItem", "AcceptedBy", "AcceptedUntil", "Reason", "Unit",
 )
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -138,6 +138,7 @@ def finding_records(audit: Audit, lang: Language) -> list[dict[str, Any]]:
             "Title": check.title.get(lang) if check else result.check_id,
             "Measured": _text(result.measured),
             "Threshold": _text(result.threshold),
+            "Unit": result.unit.get(lang) if result.unit else "",
             "AffectedCount": len(result.affected),
             "Remediation": check.remediation.get(lang) if check else "",
             "RoadmapItem": item_of.get(result.check_id, ""),
@@ -148,7 +149,8 @@ def finding_records(audit: Audit, lang: Language) -> list[dict[str, Any]]:
         if not result.affected:
             records.append({**base, "AssetName": "", "AssetKind": "", "AssetDetail": ""})
         for asset in result.affected:
-            records.append({**base, "AssetName": asset.name, "AssetKind": asset.kind, "AssetDetail": asset.detail})
+            records.append({**base, "AssetName": asset.name, "AssetKind": asset.kind,
+                            "AssetDetail": asset.detail_in(lang)})
     return records
 
 

@@ -140,12 +140,18 @@ class AffectedAsset(Frozen):
     kind: Literal["host", "service", "account", "group", "policy", "device", "job", "repository", "other"] = (
         "other"
     )
+    #: What is wrong with this asset, in English (or language-neutral: dates, attribute names, versions)...
     detail: Annotated[str, StringConstraints(max_length=UNTRUSTED_TEXT_MAX)] = ""
+    #: ...and in French when the English detail is prose; empty means `detail` reads fine in both languages.
+    detail_fr: Annotated[str, StringConstraints(max_length=UNTRUSTED_TEXT_MAX)] = ""
 
-    @field_validator("name", "detail", mode="before")
+    @field_validator("name", "detail", "detail_fr", mode="before")
     @classmethod
     def _bound(cls, value: Any) -> Any:
         return bound_text(value) if isinstance(value, str) else value
+
+    def detail_in(self, lang: Language) -> str:
+        return self.detail_fr if lang == "fr" and self.detail_fr else self.detail
 
 
 class CheckResult(Frozen):
@@ -157,6 +163,8 @@ class CheckResult(Frozen):
     score_share: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     measured: str | float | int | None = None
     threshold: str | float | int | None = None
+    #: Unit of `measured` and `threshold` as a reader sees them ("days"/"jours", "%", "accounts"/"comptes").
+    unit: LocalizedText | None = None
     affected: tuple[AffectedAsset, ...] = ()
     #: Why the result is what it is, in both languages (mandatory for not_assessed and error).
     reason: LocalizedText | None = None

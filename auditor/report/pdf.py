@@ -471,10 +471,11 @@ class _ReportBuilder:
         if check is not None:
             meta.append(f"{self.lbl('exploitability')} "
                         f"{esc(label(EXPLOITABILITY_LABELS, check.exploitability.value, lang))}")
+        unit = f"\u00a0{result.unit.get(lang)}" if result.unit is not None else ""
         if result.measured is not None:
-            meta.append(f"{self.lbl('measured')} <b>{esc(self.value(result.measured))}</b>")
+            meta.append(f"{self.lbl('measured')} <b>{esc(self.value(result.measured) + unit)}</b>")
         if result.threshold is not None:
-            meta.append(f"{self.lbl('threshold')} {esc(self.value(result.threshold))}")
+            meta.append(f"{self.lbl('threshold')} {esc(self.value(result.threshold) + unit)}")
         story.append(self.pm(" · ".join(meta), s.small))
         story.append(self.pm(f"<font color='#0B6B55'>{esc(result.check_id)}</font>", s.tiny))
         if result.accepted_risk is not None:
@@ -497,7 +498,7 @@ class _ReportBuilder:
         if result.affected:
             story.append(self.pm(f"<b>{esc(self.t('affected_assets'))}</b> ({len(result.affected)})", s.small))
             shown = result.affected[: self.limit]
-            rows = [[self.cell(shorten(a.name, 120)), self.cell(shorten(a.detail, 160))] for a in shown]
+            rows = [[self.cell(shorten(a.name, 120)), self.cell(shorten(a.detail_in(lang), 160))] for a in shown]
             table = self.table(rows, [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False, zebra=True,
                                extra=[("TOPPADDING", (0, 0), (-1, -1), 1.5),
                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)])
@@ -709,7 +710,7 @@ class _ReportBuilder:
                 story.append(self.heading(f"{ref} {title} ({len(result.affected)})", 2, toc=False))
                 header = [self.hcell(self.t("name")), self.hcell(self.t("kind")), self.hcell(self.t("detail"))]
                 widths = [CONTENT_WIDTH * 0.4, 18 * mm, CONTENT_WIDTH * 0.6 - 18 * mm]
-                body = [[self._fit_cell(a.name, widths[0]), a.kind, self._fit_cell(a.detail, widths[2])]
+                body = [[self._fit_cell(a.name, widths[0]), a.kind, self._fit_cell(a.detail_in(self.lang), widths[2])]
                         for a in result.affected]
                 story += self.chunked(header, body, widths)
         story.append(self.heading(f"B. {self.t('appendix_inventory')}", 1))
