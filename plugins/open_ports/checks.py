@@ -174,9 +174,17 @@ def classify(seen: ServiceSeen, parameters: OpenPortsParameters) -> str | None:
     return None
 
 
-def describe(seen: ServiceSeen) -> str:
-    """The affected asset's detail: `ms-wbt-server Microsoft Terminal Services — srv-app01.durand.local`."""
-    label = seen.service.label() if seen.port.service else "unknown service"
+def describe(seen: ServiceSeen, lang: str = "en") -> str:
+    """The affected asset's detail: `ms-wbt-server Microsoft Terminal Services — srv-app01.durand.local`.
+
+    Service banners are language-neutral; only the "unknown service" placeholder is translated (`lang="fr"`).
+    """
+    if not seen.port.service:
+        label = "service inconnu" if lang == "fr" else "unknown service"
+    else:
+        label = seen.service.label()
+        if lang == "fr" and not seen.service.name:  # nmap's "unknown" placeholder, not a service name
+            label = "inconnu" + label.removeprefix("unknown")
     if classify_database_engine(seen) and not seen.service.product:
         label = f"{label} ({classify_database_engine(seen)})"
     return f"{label} — {seen.host.name}" if seen.host.name else label
@@ -503,6 +511,8 @@ _FAMILY_NAMES = {
     "database": ("database", "base de données"), "http_admin": ("HTTP administration", "administration HTTP"),
 }
 _SCOPE_NAMES = {"internal": ("internal", "interne"), "external": ("external", "externe")}
+#: Unit of `measured` (exposed services found) and `threshold` (services allowed: 0).
+SERVICES_UNIT = LocalizedText(en="services", fr="services")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -516,7 +526,14 @@ def _not_assessed(check: Check, en: str, fr: str) -> CheckResult:
 
 def _affected(findings: Iterable[ServiceSeen]) -> tuple[AffectedAsset, ...]:
     ordered = sorted(findings, key=lambda s: (ip_sort_key(s.host.ip), s.port.protocol, s.port.port))
-    return tuple(AffectedAsset(name=s.endpoint, kind="service", detail=describe(s)) for s in ordered)
+    return tuple(
+        AffectedAsset(
+            name=s.endpoint, kind="service", detail=describe(s),
+            # French only when the English detail holds prose (the "unknown" placeholders).
+            detail_fr=describe(s, "fr") if describe(s, "fr") != describe(s) else "",
+        )
+        for s in ordered
+    )
 
 
 def _scope_problem(check: Check, scope: Scope, scan: ScopeScan | None) -> CheckResult | None:
@@ -580,7 +597,7 @@ def _evaluate_family(
     silenced = sum(1 for _seen, key, entry in entries if key == family.key and entry is not None)
     if findings:
         return CheckResult(
-            check_id=spec.check.id, status=Status.failed, measured=len(findings), threshold=0,
+            check_id=spec.check.id, status=Status.failed, measured=len(findings), threshold=0, unit=SERVICES_UNIT,
             affected=_affected(findings),
             confidence="service detection" if all(s.service.probed for s in findings) else "port number",
         )
@@ -593,7 +610,8 @@ def _evaluate_family(
             f"None of the {en} ports ({ports}) was part of the {_SCOPE_NAMES[spec.scope][0]} scan.",
             f"Aucun des ports {fr} ({ports}) ne faisait partie du scan {_SCOPE_NAMES[spec.scope][1]}.",
         )
-    return CheckResult(check_id=spec.check.id, status=Status.passed, measured=0, threshold=0)
+    return CheckResult(check_id=spec.check.id, status=Status.passed, measured=0, threshold=0,
+                       unit=SERVICES_UNIT)
 
 
 def _evaluate_unexpected(
@@ -607,10 +625,11 @@ def _evaluate_unexpected(
     ]
     if findings:
         return CheckResult(
-            check_id=spec.check.id, status=Status.failed, measured=len(findings), threshold=0,
+            check_id=spec.check.id, status=Status.failed, measured=len(findings), threshold=0, unit=SERVICES_UNIT,
             affected=_affected(findings),
         )
-    return CheckResult(check_id=spec.check.id, status=Status.passed, measured=0, threshold=0)
+    return CheckResult(check_id=spec.check.id, status=Status.passed, measured=0, threshold=0,
+                       unit=SERVICES_UNIT)
 
 
 def register_all(register: Callable[[Check], None]) -> None:

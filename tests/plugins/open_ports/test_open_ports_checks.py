@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from auditor.models import AffectedAsset, Exploitability, Severity, Status
+from auditor.models import AffectedAsset, Exploitability, LocalizedText, Severity, Status
 from auditor.plugin_api import EvaluationContext
 from auditor_plugins import open_ports as plugin
 from auditor_plugins.open_ports.checks import CHECKS, SPECS, evaluate
@@ -72,6 +72,7 @@ def test_each_family_fails_on_its_service_and_only_its_check(family, scope):
     result = results[f"open_ports.{family}_{scope}"]
     assert result.status is Status.failed
     assert result.measured == 1 and result.threshold == 0
+    assert result.unit == LocalizedText(en="services", fr="services")
     assert result.affected == (
         AffectedAsset(name=f"10.0.0.5:{number}/{protocol}", kind="service", detail=f"{label} — srv.example.test"),
     )
@@ -86,7 +87,8 @@ def test_clean_scan_passes_everything_with_measured_zero():
     for check in CHECKS:
         result = results[check.id]
         assert result.status is Status.passed, check.id
-        assert result.measured == 0
+        assert result.measured == 0 and result.threshold == 0
+        assert result.unit is not None and result.unit.get("fr") == "services"
 
 
 def test_missing_scope_is_not_assessed_with_reason_in_both_languages():
@@ -194,6 +196,8 @@ def test_unexpected_services_and_default_allowed_internal():
     # ssh and msrpc are ordinary inside; RDP is reported by its own check, not twice.
     assert [a.name for a in results["open_ports.unexpected_internal"].affected] == ["10.0.0.5:7070/tcp"]
     assert results["open_ports.unexpected_internal"].affected[0].detail == "ssl/realserver"
+    # A service banner reads the same in both languages: no French copy.
+    assert results["open_ports.unexpected_internal"].affected[0].detail_fr == ""
     # The default allowances never apply to the internet side.
     assert [a.name for a in results["open_ports.unexpected_external"].affected] == [
         "203.0.113.7:22/tcp", "203.0.113.7:443/tcp",
@@ -288,3 +292,16 @@ def test_assets_are_internal_up_hosts_with_a_role_guess():
         ("prn-01.x", ("10.0.0.50",), "network"),
     ]
     assert all(o.source == "open_ports" for o in observations)
+
+
+def test_unknown_service_placeholder_is_translated_for_the_french_report():
+    internal = scan("internal", host("10.0.0.5", port(7071), port(7072, svc("", "Acme agent")),
+                                     name="srv.example.test"))
+    affected = run(evidence(internal))["open_ports.unexpected_internal"].affected
+    assert [(a.name, a.detail, a.detail_fr) for a in affected] == [
+        ("10.0.0.5:7071/tcp", "unknown service — srv.example.test", "service inconnu — srv.example.test"),
+        ("10.0.0.5:7072/tcp", "unknown Acme agent — srv.example.test", "inconnu Acme agent — srv.example.test"),
+    ]
+    assert [a.detail_in("fr") for a in affected] == [
+        "service inconnu — srv.example.test", "inconnu Acme agent — srv.example.test",
+    ]
