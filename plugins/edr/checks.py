@@ -230,8 +230,20 @@ CHECKS: tuple[Check, ...] = (
 
 _SOURCE_LABELS = {"account_hygiene": "AD", "patch_level": "AD", "open_ports": "network scan",
                   "backup": "backup console", "edr": "EDR console"}
+_SOURCE_LABELS_FR = {"account_hygiene": "AD", "patch_level": "AD", "open_ports": "scan réseau",
+                     "backup": "console de sauvegarde", "edr": "console EDR"}
 _ROLE_LABELS = {"domain_controller": "domain controller", "server": "server", "workstation": "workstation",
                 "unknown": "machine of unknown role", "network": "network device"}
+_ROLE_LABELS_FR = {"domain_controller": "contrôleur de domaine", "server": "serveur", "workstation": "poste de travail",
+                   "unknown": "machine de rôle inconnu", "network": "équipement réseau"}
+_AV_MODES_FR = {"passive": "antivirus en mode passif", "passive_audit": "antivirus en mode passif (audit)",
+                "edr_blocked": "antivirus passif, EDR en mode blocage", "disabled": "antivirus désactivé",
+                "other": "antivirus dans un autre mode"}
+
+#: Units of `measured` and `threshold`.
+PERCENT = LocalizedText(en="%", fr="%")
+AGENTS = LocalizedText(en="agents", fr="agents")
+RECORDS_UNIT = LocalizedText(en="records", fr="fiches")
 
 
 def _pct(value: float, lang: str) -> str:
@@ -243,12 +255,24 @@ def _date(moment: dt.datetime | None) -> str:
     return moment.date().isoformat() if moment else "never"
 
 
+def _seen(moment: dt.datetime | None, lang: str) -> str:
+    """When a record last checked in: "last seen 2023-06-12" or "dernier contact le 2023-06-12"."""
+    if lang == "fr":
+        return f"dernier contact le {moment.date().isoformat()}" if moment else "aucun contact"
+    return f"last seen {_date(moment)}"
+
+
 def _days(now: dt.datetime, moment: dt.datetime | None) -> int | None:
     return None if moment is None else max(0, (now - moment).days)
 
 
 def _affected(items: Iterable[AffectedAsset]) -> tuple[AffectedAsset, ...]:
     return tuple(sorted(items, key=lambda a: (a.name.lower(), a.detail)))
+
+
+def _asset(name: str, detail: tuple[str, str]) -> AffectedAsset:
+    """An affected console device, its detail in English and French."""
+    return AffectedAsset(name=name, kind="device", detail=detail[0], detail_fr=detail[1])
 
 
 def _is_server(asset: Asset) -> bool:
@@ -323,12 +347,13 @@ class Evaluation:
         total = len(machines)
         if total == 0:
             return CheckResult(check_id=check_id, status=Status.passed, measured=100.0, threshold=target,
-                               reason=_t(f"No {what_en} in the inventory.",
+                               unit=PERCENT, reason=_t(f"No {what_en} in the inventory.",
                                          "Aucun serveur ni contrôleur de domaine dans l'inventaire." if servers
                                          else "Aucun poste de travail dans l'inventaire."))
         coverage = (total - len(missing)) / total * 100
         affected = _affected(
-            AffectedAsset(name=a.name, kind="host", detail=self._missing_detail(a, records.get(a.key, [])))
+            AffectedAsset(name=a.name, kind="host", detail=self._missing_detail(a, records.get(a.key, []), "en"),
+                          detail_fr=self._missing_detail(a, records.get(a.key, []), "fr"))
             for a in missing)
         reason = _t(
             f"{total - len(missing)} of {total} {what_en} run an EDR agent ({_pct(coverage, 'en')} %); "
@@ -338,37 +363,43 @@ class Evaluation:
         measured = round(coverage, 1)
         if coverage >= target:
             return CheckResult(check_id=check_id, status=Status.passed, measured=measured, threshold=target,
-                               affected=affected, reason=reason)
+                               unit=PERCENT, affected=affected, reason=reason)
         if coverage < self.p.coverage_fail_below:
             return CheckResult(check_id=check_id, status=Status.failed, measured=measured, threshold=target,
-                               affected=affected, reason=reason)
+                               unit=PERCENT, affected=affected, reason=reason)
         return CheckResult(check_id=check_id, status=Status.partial, score_share=round(min(1.0, coverage / target), 4),
-                           measured=measured, threshold=target, affected=affected, reason=reason)
+                           measured=measured, threshold=target, unit=PERCENT, affected=affected, reason=reason)
 
-    def _missing_detail(self, asset: Asset, records: list[EdrDevice]) -> str:
-        seen_by = ", ".join(dict.fromkeys(_SOURCE_LABELS.get(s, s) for s in asset.sources if s != "edr"))
-        parts = [f"{_ROLE_LABELS.get(asset.role, asset.role)} seen by {seen_by}"]
+    def _missing_detail(self, asset: Asset, records: list[EdrDevice], lang: str) -> str:
+        fr = lang == "fr"
+        sources, roles = (_SOURCE_LABELS_FR, _ROLE_LABELS_FR) if fr else (_SOURCE_LABELS, _ROLE_LABELS)
+        seen_by = ", ".join(dict.fromkeys(sources.get(s, s) for s in asset.sources if s != "edr"))
+        parts = [f"{roles.get(asset.role, asset.role)} {'vu par' if fr else 'seen by'} {seen_by}"]
         if asset.ips:
             parts.append(", ".join(asset.ips[:3]))
         notes = []
         for device in sorted(records, key=lambda d: d.console_id):
+            product = device.product or device.provider
             if not device.onboarded:
-                notes.append(f"{device.product or device.provider} record not onboarded "
-                             f"({device.onboarding or 'not onboarded'})")
+                notes.append(f"fiche {product} non enrôlée ({device.onboarding or 'non enrôlée'})" if fr else
+                             f"{product} record not onboarded ({device.onboarding or 'not onboarded'})")
             elif self.is_stale(device):
-                notes.append(f"only a stale agent record (last seen {_date(device.last_seen)})")
+                notes.append(f"seulement une fiche d'agent obsolète ({_seen(device.last_seen, 'fr')})" if fr else
+                             f"only a stale agent record (last seen {_date(device.last_seen)})")
             elif device.merged_into:
-                notes.append(f"record merged into {device.merged_into}")
-        parts.append("; ".join(notes) if notes else "no EDR record")
-        return "; ".join(parts)
+                notes.append(f"fiche fusionnée avec {device.merged_into}" if fr else
+                             f"record merged into {device.merged_into}")
+        sep = " ; " if fr else "; "
+        parts.append(sep.join(notes) if notes else ("aucune fiche EDR" if fr else "no EDR record"))
+        return sep.join(parts)
 
     # ---------------------------------------------------------------------------------------------
     def per_agent(self, check_id: str, known: Callable[[EdrDevice], bool], bad: Callable[[EdrDevice], bool],
-                  detail: Callable[[EdrDevice], str], rule: tuple[str, str] | None = None) -> CheckResult:
+                  detail: Callable[[EdrDevice], tuple[str, str]], rule: tuple[str, str] | None = None) -> CheckResult:
         """A check over live agents: `known(d)` says whether the console reported the value at all.
 
         `measured` is the number of agents affected, against an expected 0; `rule` (en, fr) states the
-        threshold in the reason.
+        threshold in the reason; `detail(d)` is the affected asset's detail in (en, fr).
         """
         if not self.live:
             return _not_assessed(check_id, "The EDR console lists no active agent record to assess.",
@@ -393,8 +424,8 @@ class Evaluation:
             status=Status.failed if flagged else Status.passed,
             measured=len(flagged),
             threshold=0,
-            affected=_affected(AffectedAsset(name=self.label(m), kind="device", detail=detail(m.device))
-                               for m in flagged),
+            unit=AGENTS,
+            affected=_affected(_asset(self.label(m), detail(m.device)) for m in flagged),
             reason=_t(en + ".", fr + "."),
         )
 
@@ -402,10 +433,11 @@ class Evaluation:
         def bad(d: EdrDevice) -> bool:
             return d.active is False or (d.last_seen is not None and d.last_seen < self.inactive_cut)
 
-        def detail(d: EdrDevice) -> str:
+        def detail(d: EdrDevice) -> tuple[str, str]:
             days = _days(self.now, d.last_seen)
-            seen = f"last seen {_date(d.last_seen)}" + (f" ({days} days ago)" if days is not None else "")
-            return f"{seen}; status {d.health or 'unknown'}"
+            seen = _seen(d.last_seen, "en") + (f" ({days} days ago)" if days is not None else "")
+            seen_fr = _seen(d.last_seen, "fr") + (f" (il y a {days} jours)" if days is not None else "")
+            return f"{seen}; status {d.health or 'unknown'}", f"{seen_fr} ; état {d.health or 'inconnu'}"
 
         days = self.p.inactive_days
         return self.per_agent(INACTIVE, lambda d: d.active is not None or d.last_seen is not None, bad, detail,
@@ -415,13 +447,16 @@ class Evaluation:
     def outdated(self) -> CheckResult:
         return self.per_agent(OUTDATED, lambda d: d.agent_up_to_date is not None,
                               lambda d: d.agent_up_to_date is False,
-                              lambda d: f"agent version {d.agent_version or 'unknown'} is not the current one")
+                              lambda d: (f"agent version {d.agent_version or 'unknown'} is not the current one",
+                                         f"la version {d.agent_version or 'inconnue'} de l'agent n'est pas "
+                                         "la dernière"))
 
     def signatures(self) -> CheckResult:
-        def detail(d: EdrDevice) -> str:
-            parts = [name for name, flag in (("signatures", d.signatures_up_to_date),
-                                             ("engine", d.engine_up_to_date)) if flag is False]
-            return " and ".join(parts) + " out of date"
+        def detail(d: EdrDevice) -> tuple[str, str]:
+            signatures, engine = d.signatures_up_to_date is False, d.engine_up_to_date is False
+            en = [name for name, flag in (("signatures", signatures), ("engine", engine)) if flag]
+            fr = [name for name, flag in (("signatures", signatures), ("moteur", engine)) if flag]
+            return " and ".join(en) + " out of date", " et ".join(fr) + " pas à jour"
 
         return self.per_agent(SIGNATURES,
                               lambda d: d.signatures_up_to_date is not None or d.engine_up_to_date is not None,
@@ -430,16 +465,19 @@ class Evaluation:
     def av_mode(self) -> CheckResult:
         return self.per_agent(AV_MODE, lambda d: d.av_mode not in ("unknown", "not_applicable"),
                               lambda d: d.av_mode in NOT_ACTIVE_AV_MODES,
-                              lambda d: f"antivirus mode {d.av_mode.replace('_', ' ')}")
+                              lambda d: (f"antivirus mode {d.av_mode.replace('_', ' ')}",
+                                         _AV_MODES_FR.get(d.av_mode, f"antivirus en mode {d.av_mode}")))
 
     def detect_only(self) -> CheckResult:
         return self.per_agent(DETECT_ONLY, lambda d: d.protection_mode != "unknown",
                               lambda d: d.protection_mode == "detect",
-                              lambda d: "policy in detect-only mode")
+                              lambda d: ("policy in detect-only mode", "stratégie en mode détection seule"))
 
     def threats(self) -> CheckResult:
-        def detail(d: EdrDevice) -> str:
-            return f"{d.active_threats} unresolved threat(s)" if d.active_threats else "reported as infected"
+        def detail(d: EdrDevice) -> tuple[str, str]:
+            if d.active_threats:
+                return f"{d.active_threats} unresolved threat(s)", f"{d.active_threats} menace(s) non résolue(s)"
+            return "reported as infected", "signalé comme infecté"
 
         return self.per_agent(THREATS, lambda d: d.active_threats is not None or d.infected is not None,
                               lambda d: bool(d.active_threats) or d.infected is True, detail)
@@ -454,10 +492,11 @@ class Evaluation:
         for index, m in enumerate(agents):
             if self.is_stale(m.device):
                 flagged.add(index)
-                affected.append(AffectedAsset(
-                    name=m.device.name, kind="device",
-                    detail=f"stale record {m.device.console_id}: last seen {_date(m.device.last_seen)} "
-                           f"({_days(self.now, m.device.last_seen)} days ago)"))
+                days = _days(self.now, m.device.last_seen)
+                affected.append(_asset(m.device.name, (
+                    f"stale record {m.device.console_id}: last seen {_date(m.device.last_seen)} ({days} days ago)",
+                    f"fiche obsolète {m.device.console_id} : {_seen(m.device.last_seen, 'fr')} "
+                    f"(il y a {days} jours)")))
         groups: dict[tuple[str, str], list[int]] = defaultdict(list)
         for index, m in enumerate(agents):
             if short_name(m.device.name):
@@ -472,19 +511,19 @@ class Evaluation:
                 if index in flagged:
                     continue
                 flagged.add(index)
-                affected.append(AffectedAsset(
-                    name=agents[index].device.name, kind="device",
-                    detail=f"duplicate record {agents[index].device.console_id} of {keep.console_id} "
-                           f"(last seen {_date(agents[index].device.last_seen)})"))
+                device = agents[index].device
+                affected.append(_asset(device.name, (
+                    f"duplicate record {device.console_id} of {keep.console_id} (last seen {_date(device.last_seen)})",
+                    f"fiche {device.console_id} en double de {keep.console_id} ({_seen(device.last_seen, 'fr')})")))
         for index, m in enumerate(agents):
             if m.device.potential_duplicate and index not in flagged:
                 flagged.add(index)
-                affected.append(AffectedAsset(name=m.device.name, kind="device",
-                                              detail=f"record {m.device.console_id} flagged as a potential "
-                                                     "duplicate by the console"))
+                affected.append(_asset(m.device.name, (
+                    f"record {m.device.console_id} flagged as a potential duplicate by the console",
+                    f"fiche {m.device.console_id} signalée comme doublon possible par la console")))
         return CheckResult(
             check_id=RECORDS, status=Status.failed if affected else Status.passed, measured=len(affected),
-            threshold=0, affected=_affected(affected),
+            threshold=0, unit=RECORDS_UNIT, affected=_affected(affected),
             reason=_t(f"{len(affected)} stale (not seen for more than {self.p.stale_record_days} days) or duplicate "
                       f"record(s) among {len(agents)} agent records.",
                       f"{len(affected)} fiche(s) obsolète(s) (sans contact depuis plus de "
@@ -504,15 +543,20 @@ class Evaluation:
         return CheckResult(
             check_id=UNKNOWN, status=Status.failed if unknown else Status.passed, measured=len(unknown),
             threshold=0,
-            affected=_affected(AffectedAsset(
-                name=m.device.name, kind="device",
-                detail=f"{m.device.product or m.device.provider} device {m.device.console_id}"
-                       + (f", {', '.join(m.device.ips[:3])}" if m.device.ips else "")
-                       + f", last seen {_date(m.device.last_seen)}; not in AD nor found by the scan")
-                for m in unknown),
+            unit=AGENTS,
+            affected=_affected(_asset(m.device.name, self._unknown_detail(m.device)) for m in unknown),
             reason=_t(f"{len(unknown)} of {len(self.live)} active agents match no AD computer or scanned host.",
                       f"{len(unknown)} agent(s) actif(s) sur {len(self.live)} ne correspondent à aucun ordinateur "
                       "de l'AD ni à aucune machine du scan."))
+
+    @staticmethod
+    def _unknown_detail(device: EdrDevice) -> tuple[str, str]:
+        product = device.product or device.provider
+        ips = f", {', '.join(device.ips[:3])}" if device.ips else ""
+        return (f"{product} device {device.console_id}{ips}, last seen {_date(device.last_seen)}; "
+                "not in AD nor found by the scan",
+                f"appareil {product} {device.console_id}{ips}, {_seen(device.last_seen, 'fr')} ; "
+                "absent de l'AD et non trouvé par le scan")
 
 
 def evaluate(evidence: EdrEvidence, *, now: dt.datetime, parameters: EdrParameters,

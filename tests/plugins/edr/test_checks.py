@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditor.models import Asset, Status
+from auditor.models import Asset, LocalizedText, Status
 from auditor_plugins.edr.checks import CHECKS, evaluate
 from auditor_plugins.edr.config import EdrParameters
 from auditor_plugins.edr.evidence import ConsoleInfo, EdrDevice, EdrEvidence
@@ -149,6 +149,14 @@ def test_av_modes_and_signatures() -> None:
         ("A", "antivirus mode passive"), ("B", "antivirus mode disabled"), ("C", "antivirus mode edr blocked")]
     assert [(a.name, a.detail) for a in results["edr.signatures_outdated"].affected] == [
         ("E", "engine out of date"), ("F", "signatures and engine out of date")]
+    assert [a.detail_in("fr") for a in results["edr.av_not_active"].affected] == [
+        "antivirus en mode passif", "antivirus désactivé", "antivirus passif, EDR en mode blocage"]
+    assert [a.detail_fr for a in results["edr.signatures_outdated"].affected] == [
+        "moteur pas à jour", "signatures et moteur pas à jour"]
+    for check in ("edr.av_not_active", "edr.signatures_outdated"):
+        result = results[check]
+        assert (result.measured, result.threshold, result.unit) == (3 if check == "edr.av_not_active" else 2, 0,
+                                                                    LocalizedText(en="agents", fr="agents"))
 
 
 def test_duplicates_keep_the_most_recent_record() -> None:
@@ -160,6 +168,11 @@ def test_duplicates_keep_the_most_recent_record() -> None:
         ("WKS-001", "duplicate record old of new (last seen 2026-10-31)"),
         ("WKS-002", "record dup flagged as a potential duplicate by the console"),
     ]
+    assert [a.detail_fr for a in result.affected] == [
+        "fiche old en double de new (dernier contact le 2026-10-31)",
+        "fiche dup signalée comme doublon possible par la console",
+    ]
+    assert result.unit == LocalizedText(en="records", fr="fiches")
 
 
 def test_evaluation_uses_the_collection_time_not_the_clock() -> None:

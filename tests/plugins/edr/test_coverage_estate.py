@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from auditor.inventory import reconcile
-from auditor.models import AssetObservation, Status
+from auditor.models import AssetObservation, LocalizedText, Status
 from auditor.plugin_api import CollectContext, EvaluationContext, ScopeGuard
 from auditor_plugins import edr
 from auditor_plugins.edr.config import EdrParameters, EdrSettings
@@ -135,6 +135,11 @@ def test_coverage_against_reconciled_inventory(defender_emulator, sentinelone_em
         ("SRV-FILE01", "server seen by AD, network scan; 10.0.0.20; no EDR record"),
         ("SRV-LINUX01", "server seen by network scan; 10.0.0.30; no EDR record"),
     ]
+    assert [a.detail_fr for a in servers.affected] == [
+        "serveur vu par AD, scan réseau ; 10.0.0.20 ; aucune fiche EDR",
+        "serveur vu par scan réseau ; 10.0.0.30 ; aucune fiche EDR",
+    ]
+    assert servers.unit == LocalizedText(en="%", fr="%")
     assert servers.reason is not None and servers.reason.fr == (
         "2 serveurs et contrôleurs de domaine sur 4 ont un agent EDR (50 %) ; objectif 100 %.")
 
@@ -144,6 +149,9 @@ def test_coverage_against_reconciled_inventory(defender_emulator, sentinelone_em
         ("WKS-003", "workstation seen by AD, network scan; 10.0.0.103; "
                     "Microsoft Defender for Endpoint record not onboarded (CanBeOnboarded)"),
     ]
+    assert workstations.affected[0].detail_fr == (
+        "poste de travail vu par AD, scan réseau ; 10.0.0.103 ; "
+        "fiche Microsoft Defender for Endpoint non enrôlée (CanBeOnboarded)")
 
     def names(check: str) -> list[str]:
         return [a.name for a in results[check].affected]
@@ -151,6 +159,8 @@ def test_coverage_against_reconciled_inventory(defender_emulator, sentinelone_em
     assert results["edr.agents_inactive"].status is Status.failed
     assert [(a.name, a.detail) for a in results["edr.agents_inactive"].affected] == [
         ("LAP-008", "last seen 2026-10-11 (40 days ago); status Inactive")]
+    assert results["edr.agents_inactive"].affected[0].detail_fr == (
+        "dernier contact le 2026-10-11 (il y a 40 jours) ; état Inactive")
     assert names("edr.agents_outdated") == ["LAP-007"]
     assert results["edr.signatures_outdated"].status is Status.passed
     assert [(a.name, a.detail) for a in results["edr.av_not_active"].affected] == [
@@ -158,12 +168,19 @@ def test_coverage_against_reconciled_inventory(defender_emulator, sentinelone_em
     assert names("edr.detect_only") == ["SRV-APP01"]
     assert [(a.name, a.detail) for a in results["edr.active_threats"].affected] == [
         ("SRV-APP01", "1 unresolved threat(s)")]
+    assert results["edr.active_threats"].affected[0].detail_fr == "1 menace(s) non résolue(s)"
+    assert results["edr.detect_only"].affected[0].detail_fr == "stratégie en mode détection seule"
     assert [(a.name, a.detail) for a in results["edr.stale_duplicate_records"].affected] == [
         ("wks-001.corp.example", "stale record m-w1old: last seen 2026-07-01 (141 days ago)")]
+    assert results["edr.stale_duplicate_records"].affected[0].detail_fr == (
+        "fiche obsolète m-w1old : dernier contact le 2026-07-01 (il y a 141 jours)")
     assert names("edr.unknown_console_devices") == ["ghost-pc.corp.example"]
     assert results["edr.unknown_console_devices"].affected[0].detail == (
         "Microsoft Defender for Endpoint device m-ghost, 10.0.0.150, last seen 2026-11-19; "
         "not in AD nor found by the scan")
+    assert results["edr.unknown_console_devices"].affected[0].detail_fr == (
+        "appareil Microsoft Defender for Endpoint m-ghost, 10.0.0.150, dernier contact le 2026-11-19 ; "
+        "absent de l'AD et non trouvé par le scan")
     # Nothing of either credential reached the evidence.
     dumped = evidence.model_dump_json()
     assert defender.estate.client_secret not in dumped and sentinelone.estate.api_token not in dumped

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from auditor.inventory import reconcile
-from auditor.models import AssetObservation, RunStatus, Status
+from auditor.models import AssetObservation, LocalizedText, RunStatus, Status
 from auditor.plugin_api import EvaluationContext
 from auditor.pluginmanager import PluginRegistry
 from auditor.profile import BaselineSelection, baseline_parameters, load_baseline, load_profile
@@ -78,6 +78,15 @@ def test_demo_evidence_matches_the_estate() -> None:
         ("LAP-008", "signatures and engine out of date")]
     assert [(a.name, a.detail) for a in results["edr.av_not_active"].affected] == [
         ("SRV-BACKUP01", "antivirus mode passive")]
+    assert results["edr.av_not_active"].affected[0].detail_in("fr") == "antivirus en mode passif"
+    assert results["edr.agents_outdated"].affected[0].detail_in("fr").endswith(
+        "de l'agent n'est pas la dernière")
+    assert (servers.measured, servers.threshold, servers.unit) == (83.3, 100.0, LocalizedText(en="%", fr="%"))
+    for result in results.values():  # every check is assessed on the demo: a count or a share, with its unit
+        assert result.unit is not None, result.check_id
+        assert all(isinstance(v, int | float) for v in (result.measured, result.threshold)), result.check_id
+        for asset in result.affected:
+            assert asset.detail_fr and asset.detail_fr != asset.detail, (result.check_id, asset.name)
     assert [(a.name, a.detail) for a in results["edr.stale_duplicate_records"].affected] == [
         ("wks-002.durand.local", "stale record f9b3d7a1e5c8: last seen 2026-07-14 (129 days ago)")]
     for check in ("edr.detect_only", "edr.active_threats", "edr.unknown_console_devices"):
