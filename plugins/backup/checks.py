@@ -10,6 +10,7 @@ result.  Nothing here touches the network, the disk or the clock.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -269,9 +270,22 @@ def _when(moment: dt.datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
 
 
+def _when_fr(moment: dt.datetime | None) -> str:
+    return f"le {moment:%Y-%m-%d} à {moment:%H:%M} UTC" if moment else "jamais"
+
+
+def _hours(now: dt.datetime, moment: dt.datetime) -> float:
+    return (now - moment).total_seconds() / 3600
+
+
 def _age(now: dt.datetime, moment: dt.datetime) -> str:
-    hours = (now - moment).total_seconds() / 3600
+    hours = _hours(now, moment)
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def _age_fr(now: dt.datetime, moment: dt.datetime) -> str:
+    hours = _hours(now, moment)
+    return (f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} jours").replace(".", ",")
 
 
 def protection_detail(view: _View, now: dt.datetime) -> str:
@@ -282,6 +296,79 @@ def protection_detail(view: _View, now: dt.datetime) -> str:
     test = view.last_restore_test
     tested = f"last restore test {_when(test)} ({(now - test).days} days ago)" if test else "never restore-tested"
     return f"{loss}; {tested}"
+
+
+def protection_detail_fr(view: _View, now: dt.datetime) -> str:
+    """`protection_detail` in French."""
+    last = view.last_success
+    loss = (f"dernière sauvegarde réussie {_when_fr(last)} (perte de données possible : {_age_fr(now, last)})"
+            if last else "aucune sauvegarde réussie")
+    test = view.last_restore_test
+    tested = (f"dernier test de restauration {_when_fr(test)} (il y a {(now - test).days} jours)" if test
+              else "jamais testé en restauration")
+    return f"{loss} ; {tested}"
+
+
+#: The fixed wording of the derived `*_basis` texts (derive.py, generic.py), in French.  The basis is
+#: recorded in English in the evidence; it is translated here, phrase by phrase, so recorded bundles keep
+#: working.  Order matters: longer phrases first.  Anything unknown (names, vendor types) stays as is.
+_BASIS_FR: tuple[tuple[str, str], ...] = (
+    (r"no copy in object storage or a capacity tier, no backup copy job, all copies on ",
+     "aucune copie en stockage objet ni en niveau capacité, aucun travail de copie, toutes les copies sur "),
+    (r"makeRecentBackupsImmutableDays is not set", "makeRecentBackupsImmutableDays n'est pas défini"),
+    (r"makeRecentBackupsImmutableDays is 0", "makeRecentBackupsImmutableDays vaut 0"),
+    (r"backups on it are not immutable", "ses sauvegardes ne sont pas immuables"),
+    (r"hardened Linux repository, but", "dépôt Linux renforcé, mais"),
+    (r"hardened Linux repository", "dépôt Linux renforcé"),
+    (r"object storage / cloud repository", "stockage objet / dépôt cloud"),
+    (r"object storage", "stockage objet"),
+    (r" without an immutability setting", " sans réglage d'immuabilité"),
+    (r"(\S+) repository: this repository type cannot make backups immutable",
+     r"dépôt \1 : ce type de dépôt ne peut pas rendre les sauvegardes immuables"),
+    (r"(\S+) repository: the API does not say whether backups are immutable",
+     r"dépôt \1 : l'API n'indique pas si les sauvegardes sont immuables"),
+    (r"scale-out repository with a capacity tier \(copy policy\)",
+     "dépôt scale-out avec niveau capacité (copie)"),
+    (r"scale-out repository with a capacity tier \(move policy\)",
+     "dépôt scale-out avec niveau capacité (déplacement)"),
+    (r"scale-out repository without an enabled capacity tier", "dépôt scale-out sans niveau capacité activé"),
+    (r"every performance extent is immutable", "toutes les extensions de performance sont immuables"),
+    (r"the immutability of some performance extents is not known",
+     "l'immuabilité de certaines extensions de performance est inconnue"),
+    (r"neither the performance extents nor the capacity tier are immutable",
+     "ni les extensions de performance ni le niveau capacité ne sont immuables"),
+    (r"its capacity extent", "son extension de capacité"),
+    (r"(^|: )capacity tier ", r"\1niveau capacité "),
+    (r"(\S+) repository on a local host", r"dépôt \1 sur un hôte local"),
+    (r"(\S+) repository on ", r"dépôt \1 sur "),
+    (r"(\d+) restore point\(s\) in ", r"\1 point(s) de restauration dans "),
+    (r"restore points in ", "points de restauration dans "),
+    (r"processed by backup copy job ", "traité par le travail de copie "),
+    (r"copies in repositories on different hosts", "copies dans des dépôts sur des hôtes différents"),
+    (r", but no restore point is younger than (\d+) days",
+     r", mais aucun point de restauration n'a moins de \1 jours"),
+    (r"no restore point", "aucun point de restauration"),
+    (r"unknown repository", "dépôt inconnu"),
+    (r"\bone site\b", "un seul site"),
+    (r"^declared in ", "déclaré dans "),
+    (r"; declared in ", "; déclaré dans "),
+    (r", line (\d+): ", r", ligne \1: "),
+    (r"= not stated", "= non précisé"),
+    (r"= true, (\d+) days", r"= true, \1 jours"),
+    (r" \(to ", " (vers "),
+    (r"dépôt unknown\b", "dépôt de type inconnu"),
+    (r" on ", " sur "),
+    (r" ?: ", " : "),
+    (r" ?; ", " ; "),
+)
+_BASIS_FR_COMPILED = tuple((re.compile(pattern), french) for pattern, french in _BASIS_FR)
+
+
+def basis_fr(text: str) -> str:
+    """A derived basis text in French (see `_BASIS_FR`)."""
+    for pattern, french in _BASIS_FR_COMPILED:
+        text = pattern.sub(french, text)
+    return text
 
 
 def views(evidence: BackupEvidence, inventory: Iterable[Asset]) -> list[_View]:
@@ -300,16 +387,32 @@ def _not_assessed(check_id: str, en: str, fr: str) -> CheckResult:
     return CheckResult(check_id=check_id, status=Status.not_assessed, reason=_t(en, fr))
 
 
-def _coverage(check_id: str, affected: list[AffectedAsset], total: int, threshold: str | float | int | None,
-              reason: LocalizedText | None = None) -> CheckResult:
-    """Pass when nothing is affected; partial in proportion of machines that comply; fail when none does."""
+HOURS = _t("hours", "heures")
+DAYS = _t("days", "jours")
+COPIES = _t("copies", "copies")
+MACHINES = _t("machines", "machines")
+JOBS = _t("jobs", "travaux")
+PERCENT = _t("%", "%")
+
+
+def _coverage(check_id: str, affected: list[AffectedAsset], total: int, threshold: float | int | None,
+              reason: LocalizedText | None = None, *, unit: LocalizedText | None = None,
+              own_measure: bool = False, measured: float | int | None = None) -> CheckResult:
+    """Pass when nothing is affected; partial in proportion of machines that comply; fail when none does.
+
+    The measure is the number of affected machines (then `threshold` must be a number of machines too),
+    unless `own_measure`: checks whose threshold is a duration or a count of copies pass `measured` in that
+    unit.
+    """
     affected = sorted(affected, key=lambda a: (a.name.lower(), a.detail))
+    value = measured if own_measure else len(affected)
     if not affected:
-        return CheckResult(check_id=check_id, status=Status.passed, measured=0, threshold=threshold, reason=reason)
+        return CheckResult(check_id=check_id, status=Status.passed, measured=value, threshold=threshold,
+                           unit=unit, reason=reason)
     share = (total - len(affected)) / total if total else 0.0
     status = Status.partial if 0 < share < 1 else Status.failed
     return CheckResult(check_id=check_id, status=status, score_share=share if status is Status.partial else None,
-                       measured=len(affected), threshold=threshold, affected=tuple(affected), reason=reason)
+                       measured=value, threshold=threshold, unit=unit, affected=tuple(affected), reason=reason)
 
 
 def evaluate(evidence: BackupEvidence, context: EvaluationContext) -> list[CheckResult]:
@@ -340,9 +443,10 @@ def _coverage_checks(evidence: BackupEvidence, inventory: Iterable[Asset], machi
     covered = {v.asset.key for v in machine_views if v.asset is not None and v.last_success is not None}
     configured = {v.asset.key: v for v in machine_views if v.asset is not None}
     results = []
-    for check_id, roles, noun in (
-        ("backup.dc_without_backup", ("domain_controller",), ("domain controller", "contrôleur de domaine")),
-        ("backup.server_without_backup", ("server",), ("server", "serveur")),
+    for check_id, roles, noun, unit in (
+        ("backup.dc_without_backup", ("domain_controller",), ("domain controller", "contrôleur de domaine"),
+         _t("domain controllers", "contrôleurs de domaine")),
+        ("backup.server_without_backup", ("server",), ("server", "serveur"), _t("servers", "serveurs")),
     ):
         machines = [a for a in inventory if a.role in roles]
         if not machines:
@@ -358,11 +462,18 @@ def _coverage_checks(evidence: BackupEvidence, inventory: Iterable[Asset], machi
             if asset.key in covered:
                 continue
             view = configured.get(asset.key)
-            seen = ", ".join(s for s in asset.sources if s != PLUGIN) or "backup console"
-            detail = (f"configured in {', '.join(sorted({j for o in view.objects for j in o.jobs})) or 'a job'} "
-                      "but no restore point" if view else "no restore point in the backup console")
-            affected.append(AffectedAsset(name=asset.name, kind="host", detail=f"{detail}; seen by {seen}"))
-        result = _coverage(check_id, affected, len(machines), 0)
+            sources = ", ".join(s for s in asset.sources if s != PLUGIN)
+            job_names = sorted({j for o in view.objects for j in o.jobs}) if view else []
+            jobs = ", ".join(job_names)
+            detail = (f"configured in {jobs or 'a job'} but no restore point" if view
+                      else "no restore point in the backup console")
+            in_jobs = (f"les travaux {jobs}" if len(job_names) > 1 else f"le travail {jobs}") if jobs else "un travail"
+            detail_fr = (f"prévu dans {in_jobs} mais aucun point de restauration" if view
+                         else "aucun point de restauration dans la console de sauvegarde")
+            affected.append(AffectedAsset(
+                name=asset.name, kind="host", detail=f"{detail}; seen by {sources or 'backup console'}",
+                detail_fr=f"{detail_fr} ; vu par {sources or 'la console de sauvegarde'}"))
+        result = _coverage(check_id, affected, len(machines), 0, unit=unit)
         if check_id == "backup.dc_without_backup" and result.status is Status.partial:
             # Any domain controller without a backup is a failure, not a share: it is what ransomware
             # destroys first, and a failed critical check caps the audit's grade.
@@ -376,9 +487,22 @@ def _rpo(machine_views: list[_View], params: BackupParameters, now: dt.datetime)
         return _not_assessed("backup.rpo_exceeded", "The backup console protects no machine.",
                              "La console de sauvegarde ne protège aucune machine.")
     limit = dt.timedelta(hours=params.rpo_hours)
-    affected = [AffectedAsset(name=v.name, kind="host", detail=protection_detail(v, now)) for v in machine_views
+    affected = [AffectedAsset(name=v.name, kind="host", detail=protection_detail(v, now),
+                              detail_fr=protection_detail_fr(v, now)) for v in machine_views
                 if v.last_success is None or now - v.last_success > limit]
-    return _coverage("backup.rpo_exceeded", affected, len(machine_views), params.rpo_hours)
+    # Measured: the age of the oldest "newest good restore point", in hours like the objective (unknown,
+    # i.e. infinite, when a machine has none: the affected list says so).
+    ages = [_hours(now, v.last_success) for v in machine_views if v.last_success is not None]
+    worst = round(max(ages), 1) if ages and len(ages) == len(machine_views) else None
+    return _coverage("backup.rpo_exceeded", affected, len(machine_views), params.rpo_hours, unit=HOURS,
+                     own_measure=True, measured=worst)
+
+
+def _last_run_fr(moment: dt.datetime | None) -> str:
+    return f"dernière exécution {_when_fr(moment)}" if moment else "jamais exécuté"
+
+
+_RESULT_FR = {"failed": "échec", "warning": "avertissement", "success": "réussi"}
 
 
 def _failing_jobs(evidence: BackupEvidence, params: BackupParameters) -> CheckResult:
@@ -389,12 +513,16 @@ def _failing_jobs(evidence: BackupEvidence, params: BackupParameters) -> CheckRe
     jobs = [j for j in evidence.jobs if not j.disabled]
     affected = [AffectedAsset(name=j.name, kind="job",
                               detail=f"last result {j.last_result} at {_when(j.last_run)}; type {j.type or 'unknown'}"
-                                     + (f"; machines: {', '.join(j.objects)}" if j.objects else ""))
+                                     + (f"; machines: {', '.join(j.objects)}" if j.objects else ""),
+                              detail_fr=f"dernier résultat : {_RESULT_FR.get(j.last_result, j.last_result)} "
+                                        f"{_when_fr(j.last_run) if j.last_run else '(date inconnue)'} ; "
+                                        f"type {j.type or 'inconnu'}"
+                                        + (f" ; machines : {', '.join(j.objects)}" if j.objects else ""))
                 for j in jobs if j.last_result in bad]
     affected.sort(key=lambda a: a.name.lower())
     status = Status.failed if affected else Status.passed
     return CheckResult(check_id="backup.failing_jobs", status=status, measured=len(affected), threshold=0,
-                       affected=tuple(affected))
+                       unit=JOBS, affected=tuple(affected))
 
 
 def _disabled_jobs(evidence: BackupEvidence) -> CheckResult:
@@ -403,10 +531,13 @@ def _disabled_jobs(evidence: BackupEvidence) -> CheckResult:
                              "Les données de sauvegarde (format générique) ne décrivent aucun travail.")
     affected = sorted((AffectedAsset(name=j.name, kind="job",
                                      detail=f"disabled; last run {_when(j.last_run)}; type {j.type or 'unknown'}"
-                                            + (f"; machines: {', '.join(j.objects)}" if j.objects else ""))
+                                            + (f"; machines: {', '.join(j.objects)}" if j.objects else ""),
+                                     detail_fr=f"désactivé ; {_last_run_fr(j.last_run)} ; "
+                                               f"type {j.type or 'inconnu'}"
+                                               + (f" ; machines : {', '.join(j.objects)}" if j.objects else ""))
                        for j in evidence.jobs if j.disabled), key=lambda a: a.name.lower())
     return CheckResult(check_id="backup.disabled_jobs", status=Status.failed if affected else Status.passed,
-                       measured=len(affected), threshold=0, affected=tuple(affected))
+                       measured=len(affected), threshold=0, unit=JOBS, affected=tuple(affected))
 
 
 def _copies(protected: list[_View], params: BackupParameters, now: dt.datetime) -> CheckResult:
@@ -414,9 +545,13 @@ def _copies(protected: list[_View], params: BackupParameters, now: dt.datetime) 
         return _not_assessed("backup.too_few_copies", "No machine has a restore point to count copies of.",
                              "Aucune machine n'a de point de restauration dont on puisse compter les copies.")
     affected = [AffectedAsset(name=v.name, kind="host",
-                              detail=f"{v.copies} cop{'y' if v.copies == 1 else 'ies'}; {protection_detail(v, now)}")
+                              detail=f"{v.copies} cop{'y' if v.copies == 1 else 'ies'}; {protection_detail(v, now)}",
+                              detail_fr=f"{v.copies} copie{'' if v.copies <= 1 else 's'} ; "
+                                        f"{protection_detail_fr(v, now)}")
                 for v in protected if v.copies < params.min_copies]
-    return _coverage("backup.too_few_copies", affected, len(protected), params.min_copies)
+    # Measured: the fewest copies any backed-up machine has, in copies like the threshold.
+    return _coverage("backup.too_few_copies", affected, len(protected), params.min_copies, unit=COPIES,
+                     own_measure=True, measured=min(v.copies for v in protected))
 
 
 def _flag_check(check_id: str, protected: list[_View], attribute: str, basis: str, now: dt.datetime,
@@ -430,13 +565,15 @@ def _flag_check(check_id: str, protected: list[_View], attribute: str, basis: st
             f"For none of the backed-up machines could it be determined whether a copy is {word[0]}{listed}",
             f"Pour aucune des machines sauvegardées, il n'a été possible de déterminer si une copie est "
             f"{word[1]}{listed}")
-    affected = [AffectedAsset(name=v.name, kind="host", detail=f"{v.basis(basis)}; {protection_detail(v, now)}")
+    affected = [AffectedAsset(name=v.name, kind="host", detail=f"{v.basis(basis)}; {protection_detail(v, now)}",
+                              detail_fr=f"{basis_fr(v.basis(basis))} ; {protection_detail_fr(v, now)}")
                 for v in known if v.flag(attribute) is False]
     reason = None
     if unknown:
         reason = _t(f"Not determined for: {', '.join(unknown)} (left out of the count).",
                     f"Non déterminé pour : {', '.join(unknown)} (exclus du calcul).")
-    return _coverage(check_id, affected, len(known), "1 copy", reason)
+    # Measured: the machines without such a copy (every machine needs at least one).
+    return _coverage(check_id, affected, len(known), 0, reason, unit=MACHINES)
 
 
 def _restore_tests(evidence: BackupEvidence, protected: list[_View], params: BackupParameters,
@@ -448,9 +585,15 @@ def _restore_tests(evidence: BackupEvidence, protected: list[_View], params: Bac
         return _not_assessed("backup.restore_test_overdue", "No machine has a restore point to test.",
                              "Aucune machine n'a de point de restauration à tester.")
     limit = dt.timedelta(days=params.restore_test_days)
-    affected = [AffectedAsset(name=v.name, kind="host", detail=protection_detail(v, now)) for v in protected
+    affected = [AffectedAsset(name=v.name, kind="host", detail=protection_detail(v, now),
+                              detail_fr=protection_detail_fr(v, now)) for v in protected
                 if v.last_restore_test is None or now - v.last_restore_test > limit]
-    return _coverage("backup.restore_test_overdue", affected, len(protected), params.restore_test_days)
+    # Measured: days since the oldest "last restore test", in days like the threshold (unknown when a
+    # machine was never tested: the affected list says so).
+    tested = [(now - v.last_restore_test).days for v in protected if v.last_restore_test is not None]
+    oldest = max(tested) if tested and len(tested) == len(protected) else None
+    return _coverage("backup.restore_test_overdue", affected, len(protected), params.restore_test_days, unit=DAYS,
+                     own_measure=True, measured=oldest)
 
 
 def _repositories(evidence: BackupEvidence, params: BackupParameters) -> CheckResult:
@@ -464,12 +607,16 @@ def _repositories(evidence: BackupEvidence, params: BackupParameters) -> CheckRe
                              "Aucun dépôt n'a indiqué sa capacité.")
     affected = sorted((AffectedAsset(name=r.name, kind="repository",
                                      detail=f"{used:.0f}% used ({r.free_gb:.0f} GB free of {r.capacity_gb:.0f} GB); "
-                                            f"{r.type} on {r.host_name or 'unknown host'}")
+                                            f"{r.type} on {r.host_name or 'unknown host'}",
+                                     detail_fr=f"{used:.0f} % utilisés ({r.free_gb:.0f} Go libres sur "
+                                               f"{r.capacity_gb:.0f} Go) ; {r.type} sur "
+                                               f"{r.host_name or 'hôte inconnu'}")
                        for r, used in measured if used >= params.repository_full_percent),
                       key=lambda a: a.name.lower())
     worst = max(used for _, used in measured)
     return CheckResult(check_id="backup.repository_nearly_full", status=Status.failed if affected else Status.passed,
-                       measured=round(worst, 1), threshold=params.repository_full_percent, affected=tuple(affected))
+                       measured=round(worst, 1), threshold=params.repository_full_percent, unit=PERCENT,
+                       affected=tuple(affected))
 
 
 def register_all(register: Callable[[Check], None]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.models import Exploitability, Severity, Status
-from auditor_plugins.backup.checks import CHECK_IDS, CHECKS, evaluate
+from auditor_plugins.backup.checks import CHECK_IDS, CHECKS, basis_fr, evaluate
 from auditor_plugins.backup.evidence import BackupEvidence, Job, ProtectedObject, Repository, RestorePoint
 from auditor_plugins.backup.sources import RecordedEvidenceSource
 from tests.plugins.backup.helpers import NOW, ad, by_id, context, demo_observations, names, scanned
@@ -40,14 +40,24 @@ def test_demo_estate_exact_findings(demo: BackupEvidence) -> None:
     dc = results["backup.dc_without_backup"]
     assert (dc.status, dc.score_share, names(dc), dc.measured) == (Status.failed, None, ["DC02"], 1)
     assert "no restore point" in dc.affected[0].detail and "account_hygiene" in dc.affected[0].detail
+    assert dc.affected[0].detail_fr == \
+        "aucun point de restauration dans la console de sauvegarde ; vu par account_hygiene, open_ports"
+    assert (dc.threshold, dc.unit.en, dc.unit.fr) == (0, "domain controllers", "contrôleurs de domaine")
     servers = results["backup.server_without_backup"]
     assert (servers.status, servers.score_share, names(servers)) == (Status.partial, 0.75, ["SRV-LINUX01"])
     rpo = results["backup.rpo_exceeded"]
     assert (rpo.status, rpo.score_share, names(rpo), rpo.threshold) == (Status.partial, 0.75, ["SRV-FILE01"], 26.0)
     assert "worst-case data loss 3.2 days" in rpo.affected[0].detail
+    assert rpo.affected[0].detail_fr == ("dernière sauvegarde réussie le 2026-11-17 à 05:41 UTC (perte de données "
+                                         "possible : 3,2 jours) ; jamais testé en restauration")
+    # Measured and threshold share one unit: the oldest "last good backup", in hours.
+    assert (rpo.measured, rpo.unit.en, rpo.unit.fr) == (75.8, "hours", "heures")
     failing = results["backup.failing_jobs"]
     assert (failing.status, names(failing)) == (Status.failed, ["Fichiers - SRV-FILE01"])
     assert "last result failed at 2026-11-19 23:00 UTC" in failing.affected[0].detail
+    assert failing.affected[0].detail_fr == \
+        "dernier résultat : échec le 2026-11-19 à 23:00 UTC ; type Backup ; machines : SRV-FILE01"
+    assert (failing.measured, failing.threshold, failing.unit.fr) == (1, 0, "travaux")
     assert results["backup.disabled_jobs"].status is Status.passed
     for check_id in ("backup.too_few_copies", "backup.no_offsite_copy", "backup.no_immutable_copy",
                      "backup.restore_test_overdue"):
@@ -55,11 +65,27 @@ def test_demo_estate_exact_findings(demo: BackupEvidence) -> None:
     immutable = by_id(evaluate(demo, context(demo)))["backup.no_immutable_copy"]
     assert "REPO-HARDENED: WinLocal repository: this repository type cannot make backups immutable" in \
         immutable.affected[0].detail
+    assert immutable.affected[0].detail_fr.startswith(
+        "REPO-HARDENED : dépôt WinLocal : ce type de dépôt ne peut pas rendre les sauvegardes immuables ; ")
+    assert (immutable.measured, immutable.threshold, immutable.unit.fr) == (4, 0, "machines")
+    offsite = results["backup.no_offsite_copy"]
+    assert offsite.affected[0].detail_fr.startswith(
+        "aucune copie en stockage objet ni en niveau capacité, aucun travail de copie, toutes les copies sur "
+        "SRV-BACKUP01 (REPO-HARDENED) ; ")
+    copies = results["backup.too_few_copies"]
+    assert copies.affected[0].detail_fr.startswith("1 copie ; dernière sauvegarde réussie le 2026-11-19 à 21:12 UTC")
+    assert (copies.measured, copies.threshold, copies.unit.en, copies.unit.fr) == (1, 2, "copies", "copies")
     tested = {a.name: a.detail for a in results["backup.restore_test_overdue"].affected}
     assert "last restore test 2026-05-04 09:30 UTC (200 days ago)" in tested["DC01"]
     assert tested["SRV-FILE01"].endswith("never restore-tested")
+    french = {a.name: a.detail_fr for a in results["backup.restore_test_overdue"].affected}
+    assert french["DC01"].endswith("dernier test de restauration le 2026-05-04 à 09:30 UTC (il y a 200 jours)")
+    assert french["SRV-FILE01"].endswith("jamais testé en restauration")
+    restore = results["backup.restore_test_overdue"]
+    # Some machines were never tested: no oldest age to show, only the expected one, in days.
+    assert (restore.measured, restore.threshold, restore.unit.fr) == (None, 180, "jours")
     repo = results["backup.repository_nearly_full"]
-    assert (repo.status, repo.measured, repo.threshold) == (Status.passed, 63.0, 85.0)
+    assert (repo.status, repo.measured, repo.threshold, repo.unit.fr) == (Status.passed, 63.0, 85.0, "%")
 
 
 def test_demo_with_strict_thresholds(demo: BackupEvidence) -> None:
@@ -118,6 +144,7 @@ def test_configured_but_never_succeeded_is_no_backup() -> None:
     servers = results["backup.server_without_backup"]
     assert (servers.status, names(servers), servers.score_share) == (Status.partial, ["SRV-A"], 0.5)
     assert servers.affected[0].detail.startswith("configured in Nightly A but no restore point")
+    assert servers.affected[0].detail_fr.startswith("prévu dans le travail Nightly A mais aucun point de restauration")
     rpo = results["backup.rpo_exceeded"]
     assert names(rpo) == ["SRV-A"] and rpo.affected[0].detail.startswith("no good restore point")
     # 3-2-1 and restore tests are judged on machines that have a backup at all.
@@ -177,6 +204,7 @@ def test_copies_offsite_restore_partial_shares() -> None:
     assert names(results["backup.no_offsite_copy"]) == ["S1"]
     restore = results["backup.restore_test_overdue"]
     assert (restore.status, restore.score_share, names(restore)) == (Status.partial, 0.5, ["S1", "S4"])
+    assert (results["backup.too_few_copies"].measured, results["backup.too_few_copies"].threshold) == (1, 2)
 
 
 def test_repository_nearly_full_threshold_inclusive() -> None:
@@ -187,6 +215,7 @@ def test_repository_nearly_full_threshold_inclusive() -> None:
     result = by_id(evaluate(evidence, context(evidence, [ad("S1")])))["backup.repository_nearly_full"]
     assert (result.status, names(result), result.measured) == (Status.failed, ["A"], 85.0)
     assert result.affected[0].detail.startswith("85% used (15 GB free of 100 GB)")
+    assert result.affected[0].detail_fr.startswith("85 % utilisés (15 Go libres sur 100 Go) ; ")
 
 
 def test_generic_evidence_leaves_jobs_and_repositories_not_assessed() -> None:
@@ -213,3 +242,16 @@ def test_observations_cover_every_object(demo: BackupEvidence) -> None:
                                           "SRV-FILE01"]
     assert {o.source for o in observed} == {"backup"}
     assert demo_observations()  # the inventory fixture describes the ESTATE.md hosts
+
+
+def test_french_details_and_units_for_jobs_and_basis() -> None:
+    jobs = (Job(id="3", name="C", type="Backup", disabled=True, last_result="failed"),)
+    evidence = _evidence(_obj("SRV-A"), jobs=jobs)
+    disabled = by_id(evaluate(evidence, context(evidence, [ad("SRV-A")])))["backup.disabled_jobs"]
+    assert disabled.affected[0].detail_fr == "désactivé ; jamais exécuté ; type Backup"
+    assert (disabled.measured, disabled.threshold, disabled.unit.en, disabled.unit.fr) == (1, 0, "jobs", "travaux")
+    assert basis_fr("declared in backups.csv, line 3: offsite = not stated") == \
+        "déclaré dans backups.csv, ligne 3 : offsite = non précisé"
+    assert basis_fr("LHR: hardened Linux repository: makeRecentBackupsImmutableDays = 7, but no restore point is "
+                    "younger than 7 days") == ("LHR : dépôt Linux renforcé : makeRecentBackupsImmutableDays = 7, "
+                                               "mais aucun point de restauration n'a moins de 7 jours")
