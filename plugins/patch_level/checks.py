@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from auditor.i18n import format_date
 from auditor.inventory import short_name
 from auditor.models import (
     AffectedAsset,
@@ -64,6 +65,15 @@ STALE = "patch_level.stale_device_records"
 
 def _t(en: str, fr: str) -> LocalizedText:
     return LocalizedText(en=en, fr=fr)
+
+
+#: Units of `measured` and `threshold`: every count check measures "affected/assessed" against 0 affected.
+UNIT_SERVERS = LocalizedText(en="servers", fr="serveurs")
+UNIT_WORKSTATIONS = LocalizedText(en="workstations", fr="postes de travail")
+UNIT_MACHINES = LocalizedText(en="machines", fr="machines")
+UNIT_COMPUTERS = LocalizedText(en="computers", fr="ordinateurs")
+UNIT_SERVICES = LocalizedText(en="services", fr="services")
+UNIT_PERCENT = LocalizedText(en="%", fr="%")
 
 
 def _refs(*items: tuple[str, str]) -> tuple[FrameworkRef, ...]:
@@ -326,30 +336,48 @@ def _looks_ip(text: str) -> bool:
     return text.replace(".", "").isdigit() or ":" in text
 
 
-def _where(host: HostView) -> str:
+_CONFIDENCE_FR = {"patch-level": "niveau de correctif", "release-level": "niveau de version", "banner": "bannière"}
+_SOURCE_FR = {"banner": "bannière"}
+
+
+def _where(host: HostView, lang: str = "en") -> str:
     best = host.best
+    if lang == "fr":
+        confidence = _CONFIDENCE_FR.get(best.confidence, best.confidence)
+        source = _SOURCE_FR.get(best.source, best.source)
+        return confidence if source == confidence else f"{confidence}, {source}"
     return f"{best.confidence}, {best.source}"
 
 
-def _os_label(host: HostView) -> str:
+def _os_label(host: HostView, lang: str = "en") -> str:
     release = host.release
     if isinstance(release, OsRelease):
         label = release.label
         if release.feature_release:
             label += " (Enterprise/Education)" if release.edition == "enterprise" else " (Home/Pro)"
             if release.edition_assumed:
-                label += " edition assumed"
+                label += " édition supposée" if lang == "fr" else " edition assumed"
         return label
     return host.best.os_name[:60] or "?"
 
 
+def _branch_fr(name: str) -> str:
+    """A branch name of the lifecycle data ("OpenSSL 1.0.2 and older", "nginx before 1.26") in French."""
+    return name.replace(" and older", " et versions antérieures").replace(" and later", " et versions ultérieures") \
+        .replace(" before ", " antérieur à ")
+
+
+def _date_fr(value: dt.date) -> str:
+    """A date as a French manager reads it: "le 10 octobre 2023"."""
+    return f"le {format_date(value, 'fr')}"
+
+
 def _result(check_id: str, affected: list[AffectedAsset], *, measured: str | float | int | None,
-            threshold: str | float | int | None, confidence: str | None, reason: LocalizedText | None = None) -> (
-    CheckResult
-):
+            threshold: str | float | int | None, unit: LocalizedText | None, confidence: str | None,
+            reason: LocalizedText | None = None) -> CheckResult:
     status = Status.failed if affected else Status.passed
     return CheckResult(check_id=check_id, status=status, affected=tuple(sorted(affected, key=lambda a: a.name)),
-                       measured=measured, threshold=threshold, confidence=confidence, reason=reason)
+                       measured=measured, threshold=threshold, unit=unit, confidence=confidence, reason=reason)
 
 
 def _not_assessed(check_id: str, en: str, fr: str) -> CheckResult:
@@ -429,10 +457,11 @@ def _eol_results(hosts: list[HostView], today: dt.date, note: LocalizedText, dat
             continue
         if release.feature_release and supported_successor(release, today, data) is not None:
             continue  # a free feature update restores servicing: the feature-release check reports it
-        detail = f"{_os_label(host)}: end of support {host.end.isoformat()}{' (ESU)' if host.esu else ''} " \
-                 f"[{_where(host)}]"
+        esu = " (ESU)" if host.esu else ""
+        detail = f"{_os_label(host)}: end of support {host.end.isoformat()}{esu} [{_where(host)}]"
+        detail_fr = f"{_os_label(host, 'fr')} : fin de support {_date_fr(host.end)}{esu} [{_where(host, 'fr')}]"
         target = servers if bucket == "server" else workstations
-        target.append(AffectedAsset(name=host.name, kind="host", detail=detail))
+        target.append(AffectedAsset(name=host.name, kind="host", detail=detail, detail_fr=detail_fr))
     out = []
     for check_id, affected, total, used in ((SERVER_EOL, servers, counted["server"], used_servers),
                                             (WORKSTATION_EOL, workstations, counted["workstation"],
@@ -443,6 +472,7 @@ def _eol_results(hosts: list[HostView], today: dt.date, note: LocalizedText, dat
                                      f"Aucun des {kind[1]} n'a de version de système connue."))
             continue
         out.append(_result(check_id, affected, measured=f"{len(affected)}/{total}", threshold=0,
+                           unit=UNIT_SERVERS if check_id == SERVER_EOL else UNIT_WORKSTATIONS,
                            confidence=_worst_confidence(used), reason=note))
     return out
 
@@ -457,14 +487,21 @@ def _soon_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelPa
             assert isinstance(release, OsRelease)
             successor = supported_successor(release, host.end + dt.timedelta(days=1), data)
             hint = f"; feature update to {successor.version} suffices" if successor else ""
-            affected.append(AffectedAsset(name=host.name, kind="host",
-                                          detail=f"{_os_label(host)}: end of support {host.end.isoformat()}"
-                                                 f"{hint} [{_where(host)}]"))
+            hint_fr = f" ; la mise à jour vers {successor.version} suffit" if successor else ""
+            affected.append(AffectedAsset(
+                name=host.name, kind="host",
+                detail=f"{_os_label(host)}: end of support {host.end.isoformat()}{hint} [{_where(host)}]",
+                detail_fr=f"{_os_label(host, 'fr')} : fin de support {_date_fr(host.end)}{hint_fr} "
+                          f"[{_where(host, 'fr')}]"))
     if not hosts:
         return _not_assessed(EOL_SOON, "No machine with a known operating system release.",
                              "Aucune machine avec une version de système connue.")
-    return _result(EOL_SOON, affected, measured=f"{len(affected)}/{len(hosts)}",
-                   threshold=f"> {horizon.isoformat()}", confidence=_worst_confidence(hosts), reason=note)
+    window = _t(f"Machines whose support ends by {horizon.isoformat()} ({parameters.eol_warning_months} months) "
+                f"are listed. {note.en}",
+                f"Les machines dont le support se termine au plus tard {_date_fr(horizon)} "
+                f"({parameters.eol_warning_months} mois) sont listées. {note.fr}")
+    return _result(EOL_SOON, affected, measured=f"{len(affected)}/{len(hosts)}", threshold=0, unit=UNIT_MACHINES,
+                   confidence=_worst_confidence(hosts), reason=window)
 
 
 def _feature_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: LocalizedText,
@@ -479,16 +516,24 @@ def _feature_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
         if host.end is not None and host.end < today and successor is not None:
             affected.append(AffectedAsset(name=host.name, kind="host", detail=(
                 f"{_os_label(host)}: servicing ended {host.end.isoformat()}; update to {successor.label} "
-                f"[{_where(host)}]")))
+                f"[{_where(host)}]"), detail_fr=(
+                f"{_os_label(host, 'fr')} : plus de correctifs depuis {_date_fr(host.end)} ; mettre à jour vers "
+                f"{successor.label} [{_where(host, 'fr')}]")))
         elif behind > parameters.max_feature_releases_behind and successor is not None:
             affected.append(AffectedAsset(name=host.name, kind="host", detail=(
-                f"{_os_label(host)}: {behind} feature releases behind {successor.label} [{_where(host)}]")))
+                f"{_os_label(host)}: {behind} feature releases behind {successor.label} [{_where(host)}]"),
+                detail_fr=(f"{_os_label(host, 'fr')} : {behind} versions de retard sur {successor.label} "
+                           f"[{_where(host, 'fr')}]")))
     if not windows:
         return _not_assessed(FEATURE_BEHIND, "No Windows 10/11 computer with a known build.",
                              "Aucun ordinateur Windows 10/11 avec un build connu.")
-    return _result(FEATURE_BEHIND, affected, measured=f"{len(affected)}/{len(windows)}",
-                   threshold=f"<= {parameters.max_feature_releases_behind}", confidence=_worst_confidence(windows),
-                   reason=note)
+    allowed = parameters.max_feature_releases_behind
+    window = _t(f"Computers more than {allowed} feature release(s) behind, or on a release no longer serviced, "
+                f"are listed. {note.en}",
+                f"Les ordinateurs en retard de plus de {allowed} version(s), ou sur une version qui ne reçoit plus "
+                f"de correctifs, sont listés. {note.fr}")
+    return _result(FEATURE_BEHIND, affected, measured=f"{len(affected)}/{len(windows)}", threshold=0,
+                   unit=UNIT_COMPUTERS, confidence=_worst_confidence(windows), reason=window)
 
 
 def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLevelParameters, note: LocalizedText,
@@ -512,7 +557,7 @@ def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
         best = host.best
         release = host.release
         assert isinstance(release, OsRelease)
-        known: list[tuple[dt.date, str]] = []
+        known: list[tuple[dt.date, str, str]] = []
         unknown_newer = False
         if best.revision is not None and release.windows is not None:
             floor = release.windows.revision_floor(best.revision)
@@ -521,12 +566,12 @@ def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
                 if floor.revision == max((r.revision for r in release.windows.revisions), default=-1) and (
                         best.revision > floor.revision):
                     unknown_newer = True  # newer than every confirmed revision: at least as recent as floor
-                known.append((floor.date, f"revision {label} or later"))
+                known.append((floor.date, f"revision {label} or later", f"révision {label} ou ultérieure"))
         if best.last_patch is not None:
-            known.append((best.last_patch.date(), "last patch installed"))
+            known.append((best.last_patch.date(), "last patch installed", "dernier correctif installé"))
         if not known:
             continue
-        newest, how = max(known)
+        newest, how, how_fr = max(known)
         if newest >= cutoff:
             assessed += 1
             continue
@@ -534,8 +579,11 @@ def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
             continue  # the revision is newer than the data knows: cannot say it is old
         assessed += 1
         pending = f"; {best.pending_updates} updates pending" if best.pending_updates else ""
+        pending_fr = f" ; {best.pending_updates} mises à jour en attente" if best.pending_updates else ""
         affected.append(AffectedAsset(name=host.name, kind="host", detail=(
-            f"{_os_label(host)}: newest update {newest.isoformat()} ({how}){pending} [{_where(host)}]")))
+            f"{_os_label(host)}: newest update {newest.isoformat()} ({how}){pending} [{_where(host)}]"), detail_fr=(
+            f"{_os_label(host, 'fr')} : dernière mise à jour {_date_fr(newest)} ({how_fr}){pending_fr} "
+            f"[{_where(host, 'fr')}]")))
     if assessed == 0:
         return _not_assessed(UPDATES_OLD, "The update revisions reported are newer than the lifecycle data knows "
                                           "and no last patch date was exported; refresh the data with "
@@ -543,8 +591,12 @@ def _updates_result(hosts: list[HostView], today: dt.date, parameters: PatchLeve
                              "Les révisions remontées sont plus récentes que les données de cycle de vie et aucune "
                              "date de dernier correctif n'est exportée ; actualiser les données avec "
                              "`auditor data update`.")
-    return _result(UPDATES_OLD, affected, measured=f"{len(affected)}/{assessed}",
-                   threshold=f">= {cutoff.isoformat()}", confidence="patch-level", reason=note)
+    window = _t(f"Machines whose newest update is older than {cutoff.isoformat()} "
+                f"({parameters.max_update_age_months} months) are listed. {note.en}",
+                f"Les machines dont la dernière mise à jour est antérieure au {format_date(cutoff, 'fr')} "
+                f"({parameters.max_update_age_months} mois) sont listées. {note.fr}")
+    return _result(UPDATES_OLD, affected, measured=f"{len(affected)}/{assessed}", threshold=0, unit=UNIT_MACHINES,
+                   confidence="patch-level", reason=window)
 
 
 def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: list[HostView],
@@ -554,10 +606,10 @@ def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: li
     known = {h.key: h for h in hosts}
     stale_keys = {h.key for h in hosts if h.stale}
     universe: dict[str, str] = {h.key: h.name for h in live}
-    reasons: dict[str, str] = {}
+    reasons: dict[str, tuple[str, str]] = {}
     for host in live:
         if isinstance(host.release, Unresolved):
-            reasons[host.key] = host.release.reason_en
+            reasons[host.key] = (host.release.reason_en, host.release.reason_fr)
     for asset in inventory:
         if asset.role == "network" or asset.key in stale_keys:
             continue
@@ -566,20 +618,26 @@ def _coverage_result(live: list[HostView], inventory: Sequence[Asset], hosts: li
             continue
         if not keys & set(known):
             universe[asset.key] = asset.name
-            reasons[asset.key] = "no operating system information from AD, the inventory export or a banner"
+            reasons[asset.key] = ("no operating system information from AD, the inventory export or a banner",
+                                  "aucune information de système dans l'AD, l'export d'inventaire ou une bannière")
     if not universe:
         return _not_assessed(COVERAGE, "Every machine record is stale.", "Toutes les fiches de machines sont "
                                                                          "périmées.")
-    affected = [AffectedAsset(name=universe[k], kind="host", detail=reasons[k]) for k in reasons]
+    affected = [AffectedAsset(name=universe[k], kind="host", detail=reasons[k][0], detail_fr=reasons[k][1])
+                for k in reasons]
     total = len(universe)
     share = (total - len(affected)) / total
-    measured = f"{total - len(affected)}/{total}"
+    percent = round(100 * share, 1)
+    measured: float | int = int(percent) if percent.is_integer() else percent
     if not affected:
-        return CheckResult(check_id=COVERAGE, status=Status.passed, measured=measured, threshold="100 %", reason=note)
+        return CheckResult(check_id=COVERAGE, status=Status.passed, measured=measured, threshold=100,
+                           unit=UNIT_PERCENT, reason=_t(f"All {total} machine(s) assessed. {note.en}",
+                                                        f"Les {total} machine(s) ont été évaluées. {note.fr}"))
     return CheckResult(check_id=COVERAGE, status=Status.partial, score_share=round(share, 4),
-                       affected=tuple(sorted(affected, key=lambda a: a.name)), measured=measured, threshold="100 %",
-                       reason=_t(f"{len(affected)} machine(s) could not be assessed. {note.en}",
-                                 f"{len(affected)} machine(s) n'ont pas pu être évaluées. {note.fr}"))
+                       affected=tuple(sorted(affected, key=lambda a: a.name)), measured=measured, threshold=100,
+                       unit=UNIT_PERCENT,
+                       reason=_t(f"{len(affected)} of {total} machine(s) could not be assessed. {note.en}",
+                                 f"{len(affected)} machine(s) sur {total} n'ont pas pu être évaluées. {note.fr}"))
 
 
 def _stale_result(hosts: list[HostView], now: dt.datetime, parameters: PatchLevelParameters) -> CheckResult:
@@ -588,12 +646,20 @@ def _stale_result(hosts: list[HostView], now: dt.datetime, parameters: PatchLeve
         if not host.stale:
             continue
         seen = max(o.last_seen for o in host.observations if o.last_seen is not None)
-        detail = f"{_os_label(host)}: last seen {seen.date().isoformat()} ({(now - seen).days} days; " \
-                 f"{', '.join(sorted({o.source for o in host.observations}))}) - data stale, not judged unpatched"
-        affected.append(AffectedAsset(name=host.name, kind="host", detail=detail))
-    return _result(STALE, affected, measured=f"{len(affected)}/{len(hosts)}",
-                   threshold=f">= {(now - dt.timedelta(days=parameters.stale_days)).date().isoformat()}",
-                   confidence=None)
+        days = (now - seen).days
+        sources = ", ".join(sorted({o.source for o in host.observations}))
+        detail = f"{_os_label(host)}: last seen {seen.date().isoformat()} ({days} days; " \
+                 f"{sources}) - data stale, not judged unpatched"
+        detail_fr = f"{_os_label(host, 'fr')} : vue pour la dernière fois {_date_fr(seen.date())} (il y a {days} " \
+                    f"jours ; {sources}) - données trop anciennes, machine non jugée"
+        affected.append(AffectedAsset(name=host.name, kind="host", detail=detail, detail_fr=detail_fr))
+    cutoff = (now - dt.timedelta(days=parameters.stale_days)).date()
+    window = _t(f"Machines not seen since {cutoff.isoformat()} ({parameters.stale_days} days) by any source are "
+                "listed, and not judged on their patch level.",
+                f"Les machines qu'aucune source n'a vues depuis le {format_date(cutoff, 'fr')} "
+                f"({parameters.stale_days} jours) sont listées, sans être jugées sur leurs correctifs.")
+    return _result(STALE, affected, measured=f"{len(affected)}/{len(hosts)}", threshold=0, unit=UNIT_MACHINES,
+                   confidence=None, reason=window)
 
 
 def _banner_os(services: Sequence[ServiceObservation], data: LifecycleData) -> list[OsObservation]:
@@ -631,14 +697,22 @@ def _service_results(services: Sequence[ServiceObservation], today: dt.date, not
             where = f"{service.endpoint} {service.scope}"
             end = assessment.end()
             if end is not None and end < today:
-                basis = (f"packaged by {assessment.distro.name}, supported until {end.isoformat()}"
-                         if assessment.distro else f"{assessment.branch.name if assessment.branch else label} "
-                                                   f"unsupported since {end.isoformat()}")
+                branch = assessment.branch.name if assessment.branch else label
+                if assessment.distro:
+                    basis = f"packaged by {assessment.distro.name}, supported until {end.isoformat()}"
+                    basis_fr = f"paquet {assessment.distro.name}, supporté jusqu'au {format_date(end, 'fr')}"
+                else:
+                    basis = f"{branch} unsupported since {end.isoformat()}"
+                    basis_fr = f"{_branch_fr(branch)}, support terminé {_date_fr(end)}"
                 unsupported.append(AffectedAsset(name=f"{service.host} {where}", kind="service",
-                                                 detail=f"{label}: {basis} [banner]"))
+                                                 detail=f"{label}: {basis} [banner]",
+                                                 detail_fr=f"{label} : {basis_fr} [bannière]"))
             for entry in assessment.known_exploited:
                 exploited.append(AffectedAsset(name=f"{service.host} {where}", kind="service", detail=(
-                    f"{label}: {entry.cve} {entry.name} (CISA KEV, added {entry.date_added.isoformat()}) [banner]")))
+                    f"{label}: {entry.cve} {entry.name} (CISA KEV, added {entry.date_added.isoformat()}) [banner]"),
+                    detail_fr=(f"{label} : {entry.cve} {entry.name} (ajoutée au catalogue CISA KEV "
+                               f"{_date_fr(entry.date_added)}) "
+                               "[bannière]")))
     if assessed == 0:
         reason = ("No scanned service showed a tracked product with a version (OpenSSH, Apache httpd, nginx, IIS, "
                   "Exchange, OpenSSL).", "Aucun service scanné ne montre un produit suivi avec sa version (OpenSSH, "
@@ -646,7 +720,7 @@ def _service_results(services: Sequence[ServiceObservation], today: dt.date, not
         return [_not_assessed(SERVICES_EOL, *reason), _not_assessed(SERVICES_KEV, *reason)]
     return [
         _result(SERVICES_EOL, unsupported, measured=f"{len(unsupported)}/{assessed}", threshold=0,
-                confidence="banner", reason=note),
+                unit=UNIT_SERVICES, confidence="banner", reason=note),
         _result(SERVICES_KEV, exploited, measured=f"{len(exploited)}/{assessed}", threshold=0,
-                confidence="banner", reason=note),
+                unit=UNIT_SERVICES, confidence="banner", reason=note),
     ]

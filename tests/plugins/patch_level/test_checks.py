@@ -66,18 +66,40 @@ def test_end_of_support_servers_and_workstations() -> None:
     assert server.measured == "1/3" and server.confidence == "release-level"
     assert "2023-10-10" in server.affected[0].detail and "release-level, ad" in server.affected[0].detail
     assert server.threshold == 0 and server.reason is not None
+    assert server.unit is not None and (server.unit.en, server.unit.fr) == ("servers", "serveurs")
+    assert server.affected[0].detail == "Windows Server 2012 R2: end of support 2023-10-10 [release-level, ad]"
+    assert server.affected[0].detail_in("fr") == ("Windows Server 2012 R2 : fin de support le 10 octobre 2023 "
+                                                  "[niveau de version, ad]")
     assert "2026.11.20-1 dated 2026-11-20" in server.reason.en and "du 2026-11-20" in server.reason.fr
     workstation = results[checks.WORKSTATION_EOL]
     # WKS-001 (24H2 Pro, ended 2026-10-13) has a free feature update: reported by the feature check instead;
     # WKS-OLD-03 is stale: data stale, not unsupported.
     assert names(workstation) == ["WKS-003"] and workstation.measured == "1/3"
-    assert names(results[checks.FEATURE_BEHIND]) == ["WKS-001"]
-    assert "update to Windows 11 26H2" in results[checks.FEATURE_BEHIND].affected[0].detail
-    assert names(results[checks.EOL_SOON]) == ["SRV-APP01"]  # 2027-01-12 is within six months
-    assert names(results[checks.STALE]) == ["WKS-OLD-03"]
+    assert workstation.unit is not None and workstation.unit.fr == "postes de travail"
+    feature = results[checks.FEATURE_BEHIND]
+    assert names(feature) == ["WKS-001"]
+    assert "update to Windows 11 26H2" in feature.affected[0].detail
+    assert feature.affected[0].detail_fr == ("Windows 11 24H2 (Home/Pro) : plus de correctifs depuis le 13 octobre "
+                                             "2026 ; mettre à jour vers Windows 11 26H2 [niveau de version, ad]")
+    assert (feature.measured, feature.threshold) == ("1/3", 0)
+    assert feature.unit is not None and feature.unit.fr == "ordinateurs"
+    soon = results[checks.EOL_SOON]
+    assert names(soon) == ["SRV-APP01"]  # 2027-01-12 is within six months
+    assert (soon.measured, soon.threshold) == ("1/6", 0) and soon.unit is not None and soon.unit.fr == "machines"
+    assert soon.reason is not None and soon.reason.fr.startswith(
+        "Les machines dont le support se termine au plus tard le 20 mai 2027 (6 mois) sont listées.")
+    assert soon.affected[0].detail_fr == ("Windows Server 2016 : fin de support le 12 janvier 2027 "
+                                          "[niveau de version, ad]")
+    stale = results[checks.STALE]
+    assert names(stale) == ["WKS-OLD-03"] and (stale.measured, stale.threshold) == ("1/8", 0)
+    assert stale.affected[0].detail_fr == ("Windows 7 : vue pour la dernière fois le 24 février 2024 (il y a 1000 "
+                                           "jours ; ad) - données trop anciennes, machine non jugée")
     coverage = results[checks.COVERAGE]
     assert coverage.status is Status.partial and names(coverage) == ["NAS-SMB"]
-    assert coverage.score_share == round(6 / 7, 4) and coverage.measured == "6/7"
+    assert coverage.score_share == round(6 / 7, 4) and (coverage.measured, coverage.threshold) == (85.7, 100)
+    assert coverage.unit is not None and (coverage.unit.en, coverage.unit.fr) == ("%", "%")
+    assert coverage.affected[0].detail_fr == ("serveur Samba : sa version n'est pas suivie par les données de "
+                                              "cycle de vie")
     # No export at all: patch level cannot be judged from AD.
     assert results[checks.UPDATES_OLD].status is Status.not_assessed
     assert results[checks.SERVICES_EOL].status is Status.not_assessed
@@ -110,7 +132,13 @@ def test_patch_level_from_the_export_beats_ad_and_drives_update_age() -> None:
     by_name = {a.name: a.detail for a in updates.affected}
     assert "2025-01-14" in by_name["PC-OLD"] and "26100.2894 KB5050009" in by_name["PC-OLD"]
     assert "5 updates pending" in by_name["SRV-B"]
-    assert updates.threshold == ">= 2026-09-20"
+    assert updates.threshold == 0 and updates.unit is not None and updates.unit.fr == "machines"
+    assert updates.reason is not None and "antérieure au 20 septembre 2026 (2 mois)" in updates.reason.fr
+    by_name_fr = {a.name: a.detail_in("fr") for a in updates.affected}
+    assert by_name_fr["SRV-B"] == ("Windows Server 2019 : dernière mise à jour le 13 juin 2026 (dernier correctif "
+                                   "installé) ; 5 mises à jour en attente [niveau de correctif, csv]")
+    assert by_name_fr["PC-OLD"] == ("Windows 11 24H2 (Enterprise/Education) : dernière mise à jour le 14 janvier 2025 "
+                                    "(révision 26100.2894 KB5050009 ou ultérieure) [niveau de correctif, csv]")
     assert names(results[checks.WORKSTATION_EOL]) == ["PC-W10"]
     assert results[checks.SERVER_EOL].confidence == "patch-level"
 
@@ -170,12 +198,23 @@ def test_services_unsupported_and_known_exploited() -> None:
     assert any(d.startswith("openssl 1.0.1e: OpenSSL 1.0.2 and older") for d in details)
     # nginx 1.18.0 on a host whose SSH banner says Debian 11: judged by Debian 11's end (2026-08-31)
     assert any(d.startswith("nginx 1.18.0: packaged by Debian 11") for d in details)
-    assert unsupported.measured == "5/9"
+    assert unsupported.measured == "5/9" and unsupported.threshold == 0
+    assert unsupported.unit is not None and unsupported.unit.fr == "services"
+    details_fr = sorted(a.detail_fr for a in unsupported.affected)
+    assert "apache_httpd 2.2.34 : Apache httpd 2.2, support terminé le 11 juillet 2017 [bannière]" in details_fr
+    assert ("openssl 1.0.1e : OpenSSL 1.0.2 et versions antérieures, support terminé le 31 décembre 2019 "
+            "[bannière]") in details_fr
+    assert any(d.startswith("nginx 1.18.0 : paquet Debian 11 (Bullseye), supporté jusqu'au 31 août 2026")
+               for d in details_fr)
     kev = results[checks.SERVICES_KEV]
     assert kev.status is Status.failed
     assert sorted(a.detail.split(" ")[2] for a in kev.affected) == ["CVE-2014-0160", "CVE-2021-41773",
                                                                      "CVE-2021-42013"]
     assert {a.name for a in kev.affected} == {"WEB1 10.0.0.1:80/tcp external", "WEB2 10.0.0.1:443/tcp internal"}
+    assert ("openssl 1.0.1e : CVE-2014-0160 OpenSSL information disclosure (Heartbleed) (ajoutée au catalogue "
+            "CISA KEV le 4 mai 2022) [bannière]") in {a.detail_fr for a in kev.affected}
+    assert results[checks.SERVER_EOL].affected[0].detail_fr == ("Debian 11 (Bullseye) : fin de support le 31 août "
+                                                                "2026 [bannière]")
     # the Debian banner also tells the OS of a machine nothing else describes
     assert names(results[checks.SERVER_EOL]) == ["LNX"]
     assert results[checks.SERVER_EOL].confidence == "banner"
@@ -193,3 +232,6 @@ def test_inventory_machines_without_os_lower_coverage() -> None:
     results = run([ad("WKS-001", "Windows 11 Pro", "10.0 (26200)")], inventory=inventory, have_export=False)
     coverage = results[checks.COVERAGE]
     assert coverage.status is Status.partial and names(coverage) == ["10.0.0.9"] and coverage.score_share == 0.5
+    assert (coverage.measured, coverage.threshold) == (50, 100)
+    assert coverage.affected[0].detail_fr == ("aucune information de système dans l'AD, l'export d'inventaire ou une "
+                                              "bannière")

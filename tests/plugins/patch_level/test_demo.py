@@ -65,6 +65,13 @@ def test_demo_findings(demo) -> None:  # type: ignore[no-untyped-def]
     by_id = {r.check_id: r for r in audit.results}
     assert by_id["patch_level.services_known_exploited"].status is Status.passed
     assert by_id["patch_level.server_os_unsupported"].confidence == "patch-level"
+    stale = by_id["patch_level.stale_device_records"]
+    assert stale.affected[0].detail_in("fr") == (
+        "Windows 7 : vue pour la dernière fois le 12 juin 2023 (il y a 1262 jours ; ad, csv) - données trop "
+        "anciennes, machine non jugée")
+    for result in by_id.values():
+        if result.check_id.startswith("patch_level.") and result.measured is not None:
+            assert result.unit is not None, result.check_id
     assert by_id["patch_level.os_coverage"].status in (Status.passed, Status.partial)
     area = next(a for a in audit.scores.areas if a.area == "patch_level")
     assert area.score is not None and (area.failed, area.passed, area.not_assessed) == (7, 2, 0)
