@@ -217,16 +217,24 @@ def _fmt_fr(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _account(name: str, detail: str) -> AffectedAsset:
-    return AffectedAsset(name=name, kind="account", detail=detail)
+#: Units of `measured` and `threshold` (the report prints "Mesuré : 71,1 % · Attendu : 95 %").
+PERCENT = _t("%", "%")
+ACCOUNTS = _t("accounts", "comptes")
+
+
+def _account(name: str, detail: str, detail_fr: str = "") -> AffectedAsset:
+    return AffectedAsset(name=name, kind="account", detail=detail, detail_fr=detail_fr)
 
 
 def _sorted(assets: Iterable[AffectedAsset]) -> tuple[AffectedAsset, ...]:
     return tuple(sorted(assets, key=lambda a: (a.name.lower(), a.detail)))
 
 
-def _methods_text(user: M365User) -> str:
-    return ", ".join(user.methods) if user.methods else "none"
+def _methods_text(user: M365User, lang: str = "en") -> str:
+    """Registered methods (Graph identifiers such as `microsoftAuthenticatorPush`, language-neutral)."""
+    if user.methods:
+        return ", ".join(user.methods)
+    return "aucune" if lang == "fr" else "none"
 
 
 def _path_text(m365: Microsoft365Evidence) -> tuple[str, str]:
@@ -271,7 +279,8 @@ def _member_registration(ctx: _Ctx) -> CheckResult:
             if user.mfa_registered:
                 registered += 1
             else:
-                missing.append(_account(user.upn, f"Microsoft 365 member; methods: {_methods_text(user)}"))
+                missing.append(_account(user.upn, f"Microsoft 365 member; methods: {_methods_text(user)}",
+                                        f"Membre Microsoft 365 ; méthodes : {_methods_text(user, 'fr')}"))
         disabled = sum(1 for u in ctx.m365.users if u.enabled is False and u.user_type == "member")
         en, fr = _path_text(ctx.m365)
         notes_en.append(f"{en}; {len(members)} enabled members counted, {disabled} disabled not counted")
@@ -284,7 +293,8 @@ def _member_registration(ctx: _Ctx) -> CheckResult:
             if g.enrolled_2sv:
                 registered += 1
             else:
-                missing.append(_account(g.primary_email, "Google Workspace user; 2-Step Verification not enrolled"))
+                missing.append(_account(g.primary_email, "Google Workspace user; 2-Step Verification not enrolled",
+                                        "Utilisateur Google Workspace ; validation en deux étapes non activée"))
         notes_en.append(f"Google Workspace: {len(active)} active users counted")
         notes_fr.append(f"Google Workspace : {len(active)} utilisateurs actifs comptés")
     if ctx.break_glass:
@@ -304,13 +314,14 @@ def _member_registration(ctx: _Ctx) -> CheckResult:
         f"{_fmt_fr(target)} %. " + " ; ".join(notes_fr) + ".",
     )
     if 100.0 * registered >= target * total:  # exact comparison: 94.96 % must not pass a 95 % target
-        return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, reason=reason)
+        return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, unit=PERCENT,
+                           reason=reason)
     if registered == 0:
-        return CheckResult(check_id=cid, status=Status.failed, measured=coverage, threshold=target,
+        return CheckResult(check_id=cid, status=Status.failed, measured=coverage, threshold=target, unit=PERCENT,
                            affected=_sorted(missing), reason=reason)
     share = round(min(1.0, (registered / total) / (target / 100.0)), 4)
     return CheckResult(check_id=cid, status=Status.partial, score_share=share, measured=coverage, threshold=target,
-                       affected=_sorted(missing), reason=reason)
+                       unit=PERCENT, affected=_sorted(missing), reason=reason)
 
 
 def _admin_registration(ctx: _Ctx) -> CheckResult:
@@ -332,18 +343,23 @@ def _admin_registration(ctx: _Ctx) -> CheckResult:
                     admins += 1
                     if not user.mfa_registered:
                         missing.append(_account(user.upn, f"Microsoft 365 administrator; methods: "
-                                                          f"{_methods_text(user)}"))
+                                                          f"{_methods_text(user)}",
+                                                f"Administrateur Microsoft 365 ; méthodes : "
+                                                f"{_methods_text(user, 'fr')}"))
     for g in ctx.google_active():
         if g.admin:
             admins += 1
             if not g.enrolled_2sv:
                 kind = "super administrator" if g.is_admin else "delegated administrator"
-                missing.append(_account(g.primary_email, f"Google Workspace {kind}; 2-Step Verification not enrolled"))
+                kind_fr = "Super-administrateur" if g.is_admin else "Administrateur délégué"
+                missing.append(_account(g.primary_email, f"Google Workspace {kind}; 2-Step Verification not enrolled",
+                                        f"{kind_fr} Google Workspace ; validation en deux étapes non activée"))
     covered = admins - len(missing)
     measured = _pct(covered, admins)
     if missing:
         return CheckResult(
-            check_id=cid, status=Status.failed, measured=measured, threshold=100.0, affected=_sorted(missing),
+            check_id=cid, status=Status.failed, measured=measured, threshold=100.0, unit=PERCENT,
+            affected=_sorted(missing),
             reason=_t(f"{len(missing)} of {admins} administrator accounts have no MFA method registered"
                       + (f"; also: {'; '.join(unknown_en)}" if unknown_en else "") + ".",
                       f"Comptes administrateurs sans aucune méthode MFA inscrite : {len(missing)} sur {admins}"
@@ -351,37 +367,51 @@ def _admin_registration(ctx: _Ctx) -> CheckResult:
     if unknown_en:
         return _not_assessed(cid, "Administrators could not be identified: " + "; ".join(unknown_en) + ".",
                              "Les administrateurs n'ont pas pu être identifiés : " + " ; ".join(unknown_fr) + ".")
-    return CheckResult(check_id=cid, status=Status.passed, measured=measured, threshold=100.0,
+    return CheckResult(check_id=cid, status=Status.passed, measured=measured, threshold=100.0, unit=PERCENT,
                        reason=_t(f"All {admins} administrator accounts are registered for MFA (break-glass accounts "
                                  f"are reported separately).",
                                  f"Les {admins} comptes administrateurs sont tous inscrits à la MFA (les comptes "
                                  f"d'urgence sont présentés à part)."))
 
 
+_POLICY_STATES_FR = {"enabledForReportingButNotEnforced": "en mode rapport uniquement", "disabled": "désactivée"}
+
+
 def _policy_problems(policy: ConditionalAccessPolicy, ctx: _Ctx) -> list[str]:
     """Why a policy does not enforce MFA for everyone (empty list: it does)."""
-    problems: list[str] = []
+    return [en for en, _fr in _policy_problems_en_fr(policy, ctx)]
+
+
+def _policy_problems_en_fr(policy: ConditionalAccessPolicy, ctx: _Ctx) -> list[tuple[str, str]]:
+    """Why a policy does not enforce MFA for everyone, each reason in English and French (empty list: it does)."""
+    problems: list[tuple[str, str]] = []
     if policy.state != "enabled":
-        problems.append("report-only" if policy.state == "enabledForReportingButNotEnforced" else policy.state)
+        problems.append(("report-only", _POLICY_STATES_FR[policy.state])
+                        if policy.state == "enabledForReportingButNotEnforced"
+                        else (policy.state, _POLICY_STATES_FR.get(policy.state, f"état {policy.state}")))
     if "All" not in policy.include_users:
-        problems.append("does not target all users")
+        problems.append(("does not target all users", "ne vise pas tous les utilisateurs"))
     if "All" not in policy.include_applications:
-        problems.append("does not target all cloud apps")
+        problems.append(("does not target all cloud apps", "ne vise pas toutes les applications cloud"))
     if not policy.requires_mfa:
-        problems.append("does not require MFA")
+        problems.append(("does not require MFA", "n'exige pas la MFA"))
     stray = [
         upn or uid for uid, upn in zip(policy.exclude_users,
                                        policy.exclude_users_upn or ("",) * len(policy.exclude_users), strict=False)
         if uid.lower() not in ctx.break_glass and (upn or "").lower() not in ctx.break_glass
     ]
     if stray:
-        problems.append(f"excludes accounts that are not listed break-glass accounts: {', '.join(sorted(stray))}")
+        names = ", ".join(sorted(stray))
+        problems.append((f"excludes accounts that are not listed break-glass accounts: {names}",
+                         f"exclut des comptes qui ne sont pas des comptes d'urgence déclarés : {names}"))
     if policy.exclude_groups:
-        problems.append(f"excludes {len(policy.exclude_groups)} group(s)")
+        problems.append((f"excludes {len(policy.exclude_groups)} group(s)",
+                         f"exclut {len(policy.exclude_groups)} groupe(s)"))
     if policy.exclude_roles:
-        problems.append(f"excludes {len(policy.exclude_roles)} role(s)")
+        problems.append((f"excludes {len(policy.exclude_roles)} role(s)",
+                         f"exclut {len(policy.exclude_roles)} rôle(s)"))
     if policy.excludes_guests:
-        problems.append("excludes guests or external users")
+        problems.append(("excludes guests or external users", "exclut les invités ou utilisateurs externes"))
     return problems
 
 
@@ -419,10 +449,11 @@ def _enforcement(ctx: _Ctx) -> CheckResult:
                 unknown_en.append(f"Microsoft 365 enforcement could not be read ({why or 'no policy data'})")
                 unknown_fr.append(f"l'obligation de MFA Microsoft 365 n'a pas pu être lue ({why or 'aucune donnée'})")
             else:
-                near = [(p, _policy_problems(p, ctx)) for p in enf.policies if p.requires_mfa]
+                near = [(p, _policy_problems_en_fr(p, ctx)) for p in enf.policies if p.requires_mfa]
                 for policy, problems in near:
                     failures.append(AffectedAsset(name=policy.display_name or policy.id, kind="policy",
-                                                  detail="; ".join(problems)))
+                                                  detail="; ".join(en for en, _fr in problems),
+                                                  detail_fr=" ; ".join(fr for _en, fr in problems)))
                 lic = (" (the tenant has no Entra ID P1/P2, so Conditional Access is unavailable)"
                        if enf.conditional_access_unlicensed else "")
                 lic_fr = (" (le locataire n'a pas de licence Entra ID P1/P2 : l'accès conditionnel n'est pas "
@@ -430,7 +461,9 @@ def _enforcement(ctx: _Ctx) -> CheckResult:
                 if not near:
                     failures.append(AffectedAsset(name=tenant, kind="policy",
                                                   detail="security defaults off; no Conditional Access policy "
-                                                         "requires MFA"))
+                                                         "requires MFA",
+                                                  detail_fr="paramètres de sécurité par défaut désactivés ; aucune "
+                                                            "stratégie d'accès conditionnel n'exige la MFA"))
                 fail_en.append(f"Microsoft 365: security defaults are off and no enabled Conditional Access policy "
                                f"requires MFA for all users and all apps{lic}")
                 fail_fr.append(f"Microsoft 365 : les paramètres de sécurité par défaut sont désactivés et aucune "
@@ -441,7 +474,8 @@ def _enforcement(ctx: _Ctx) -> CheckResult:
         active = ctx.google_active()
         not_enforced = [g for g in active if not g.enforced_2sv]
         for g in not_enforced:
-            failures.append(_account(g.primary_email, "Google Workspace; 2-Step Verification not enforced"))
+            failures.append(_account(g.primary_email, "Google Workspace; 2-Step Verification not enforced",
+                                     "Google Workspace ; validation en deux étapes non imposée"))
         if not_enforced:
             fail_en.append(f"Google Workspace: 2-Step Verification is not enforced for {len(not_enforced)} of "
                            f"{len(active)} active users")
@@ -453,12 +487,13 @@ def _enforcement(ctx: _Ctx) -> CheckResult:
     if failures or fail_en:
         en = "; ".join(fail_en + unknown_en + ok_en)
         fr = " ; ".join(fail_fr + unknown_fr + ok_fr)
-        return CheckResult(check_id=cid, status=Status.failed, measured="not enforced", threshold="enforced",
-                           affected=_sorted(failures), reason=_t(en + ".", fr + "."))
+        # A state, not a quantity: the reason says it in both languages, measured/threshold stay empty.
+        return CheckResult(check_id=cid, status=Status.failed, affected=_sorted(failures),
+                           reason=_t(en + ".", fr + "."))
     if unknown_en:
         return _not_assessed(cid, "MFA enforcement could not be assessed: " + "; ".join(unknown_en) + ".",
                              "L'obligation de MFA n'a pas pu être évaluée : " + " ; ".join(unknown_fr) + ".")
-    return CheckResult(check_id=cid, status=Status.passed, measured="enforced", threshold="enforced",
+    return CheckResult(check_id=cid, status=Status.passed,
                        reason=_t("; ".join(ok_en) + ".", " ; ".join(ok_fr) + "."))
 
 
@@ -475,11 +510,12 @@ def _phone_only(ctx: _Ctx) -> CheckResult:
                              "colonne « Methods registered », ou aucun utilisateur n'a de méthode).")
     weak = [u for u in users if u.phone_only]
     limit = ctx.params.max_phone_only_users
-    affected = _sorted(_account(u.upn, f"methods: {_methods_text(u)}") for u in weak)
+    affected = _sorted(_account(u.upn, f"methods: {_methods_text(u)}", f"méthodes : {_methods_text(u, 'fr')}")
+                       for u in weak)
     reason = _t(f"{len(weak)} enabled accounts rely on SMS or voice calls only (allowed: {limit}).",
                 f"{len(weak)} comptes actifs ne disposent que du SMS ou de l'appel vocal (toléré : {limit}).")
     status = Status.passed if len(weak) <= limit else Status.failed
-    return CheckResult(check_id=cid, status=status, measured=len(weak), threshold=limit,
+    return CheckResult(check_id=cid, status=status, measured=len(weak), threshold=limit, unit=ACCOUNTS,
                        affected=affected if status is Status.failed else (), reason=reason)
 
 
@@ -500,13 +536,15 @@ def _guests(ctx: _Ctx) -> CheckResult:
     cid = "mfa.guest_coverage"
     guests = [u for u in ctx.m365_enabled() if u.user_type == "guest"]
     if not ctx.params.guests_require_mfa:
-        return CheckResult(check_id=cid, status=Status.passed, measured=len(guests), threshold="not required",
+        # Nothing is expected: the count of guests seen, no threshold (the reason says MFA is not required).
+        return CheckResult(check_id=cid, status=Status.passed, measured=len(guests), unit=ACCOUNTS,
                            reason=_t(f"The baseline does not require MFA for guests; {len(guests)} enabled guest "
                                      f"accounts were seen.",
                                      f"Le référentiel n'exige pas la MFA pour les invités ; {len(guests)} comptes "
                                      f"invités actifs ont été vus."))
     if ctx.m365 is None or not guests:
-        return CheckResult(check_id=cid, status=Status.passed, measured=0, threshold=ctx.params.guest_target_percent,
+        # No guest: a coverage percentage would mean nothing, so the count of guests (0), no threshold.
+        return CheckResult(check_id=cid, status=Status.passed, measured=0, unit=ACCOUNTS,
                            reason=_t("No enabled guest account.", "Aucun compte invité actif."))
     enforcement = ctx.m365.enforcement
     uncovered = [u for u in guests if not _guest_covered(u, enforcement, ctx)]
@@ -519,25 +557,31 @@ def _guests(ctx: _Ctx) -> CheckResult:
                 f"{_fmt_fr(target)} %).")
     covered = len(guests) - len(uncovered)
     if 100.0 * covered >= target * len(guests):
-        return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, reason=reason)
-    affected = _sorted(_account(u.upn, "Microsoft 365 guest; no MFA") for u in uncovered)
+        return CheckResult(check_id=cid, status=Status.passed, measured=coverage, threshold=target, unit=PERCENT,
+                           reason=reason)
+    affected = _sorted(_account(u.upn, "Microsoft 365 guest; no MFA", "Invité Microsoft 365 ; sans MFA")
+                       for u in uncovered)
     share = round(min(1.0, (covered / len(guests)) / (target / 100.0)), 4) if target else 1.0
     if share == 0:
-        return CheckResult(check_id=cid, status=Status.failed, measured=coverage, threshold=target,
+        return CheckResult(check_id=cid, status=Status.failed, measured=coverage, threshold=target, unit=PERCENT,
                            affected=affected, reason=reason)
     return CheckResult(check_id=cid, status=Status.partial, score_share=share, measured=coverage, threshold=target,
-                       affected=affected, reason=reason)
+                       unit=PERCENT, affected=affected, reason=reason)
+
+
+def _clip(text: str, limit: int = 1200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _break_glass(ctx: _Ctx) -> CheckResult:
     cid = "mfa.break_glass"
     if not ctx.break_glass:
-        return CheckResult(check_id=cid, status=Status.passed, measured="none listed",
+        return CheckResult(check_id=cid, status=Status.passed, measured=0, unit=ACCOUNTS,
                            reason=_t("No break-glass account is listed in the profile (plugins.mfa."
                                      "break_glass_accounts); every account is judged like the others.",
                                      "Aucun compte d'urgence n'est déclaré dans le profil (plugins.mfa."
                                      "break_glass_accounts) ; tous les comptes sont évalués de la même façon."))
-    lines: list[str] = []
+    lines: list[tuple[str, str]] = []
     found: set[str] = set()
     if ctx.m365 is not None:
         policies = ctx.m365.enforcement.policies if ctx.m365.enforcement else ()
@@ -546,24 +590,37 @@ def _break_glass(ctx: _Ctx) -> CheckResult:
                 found.update({u.upn.lower(), u.id.lower()})
                 excluded = any(u.id in p.exclude_users for p in policies)
                 state = {True: "enabled", False: "disabled", None: "state unknown"}[u.enabled]
+                state_fr = {True: "actif", False: "désactivé", None: "état inconnu"}[u.enabled]
                 admin = {True: "administrator", False: "not administrator", None: "admin role unknown"}[u.is_admin]
+                admin_fr = {True: "administrateur", False: "non administrateur",
+                            None: "rôle d'administrateur inconnu"}[u.is_admin]
                 mfa = "MFA registered" if u.mfa_registered else "no MFA method"
-                lines.append(f"{u.upn} (Microsoft 365: {state}, {admin}, {mfa}"
-                             f"{', excluded from CA' if excluded else ''})")
+                mfa_fr = "inscrit à la MFA" if u.mfa_registered else "aucune méthode MFA"
+                lines.append((f"{u.upn} (Microsoft 365: {state}, {admin}, {mfa}"
+                              f"{', excluded from CA' if excluded else ''})",
+                              f"{u.upn} (Microsoft 365 : {state_fr}, {admin_fr}, {mfa_fr}"
+                              f"{', exclu de l’accès conditionnel' if excluded else ''})"))
     gw = ctx.evidence.google_workspace
     for g in gw.users if gw else ():
         if ctx.is_bg_google(g):
             found.update({g.primary_email.lower(), g.id.lower()})
-            lines.append(f"{g.primary_email} (Google: {'active' if g.active else 'suspended'}, "
-                         f"2SV {'on' if g.enrolled_2sv else 'off'})")
+            lines.append((f"{g.primary_email} (Google: {'active' if g.active else 'suspended'}, "
+                          f"2SV {'on' if g.enrolled_2sv else 'off'})",
+                          f"{g.primary_email} (Google : {'actif' if g.active else 'suspendu'}, validation en deux "
+                          f"étapes {'activée' if g.enrolled_2sv else 'désactivée'})"))
     absent = sorted(item for item in ctx.break_glass if item not in found)
-    measured = "; ".join(sorted(lines)) + (f"; not found: {', '.join(absent)}" if absent else "")
-    return CheckResult(check_id=cid, status=Status.passed, measured=measured[:500],
+    lines.sort()
+    # Measured is the number of break-glass accounts found; which ones, and their state, go in the reason.
+    return CheckResult(check_id=cid, status=Status.passed, measured=len(lines), unit=ACCOUNTS,
                        reason=_t(f"{len(lines)} break-glass account(s) found and excluded from the other checks"
-                                 + (f"; listed but not found in the directory: {', '.join(absent)}" if absent else "")
+                                 + (f": {_clip('; '.join(en for en, _fr in lines))}" if lines else "")
+                                 + (f"; listed but not found in the directory: {_clip(', '.join(absent), 400)}"
+                                    if absent else "")
                                  + ".",
                                  f"{len(lines)} compte(s) d'urgence trouvé(s) et exclu(s) des autres contrôles"
-                                 + (f" ; déclarés mais absents de l'annuaire : {', '.join(absent)}" if absent else "")
+                                 + (f" : {_clip(' ; '.join(fr for _en, fr in lines))}" if lines else "")
+                                 + (f" ; déclarés mais absents de l'annuaire : {_clip(', '.join(absent), 400)}"
+                                    if absent else "")
                                  + "."))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.models import Status
+from auditor.models import LocalizedText, Status
 from auditor.pluginmanager import PluginRegistry
 from auditor_plugins.mfa.checks import CHECK_IDS, CHECKS, evaluate
 from auditor_plugins.mfa.evidence import (
@@ -91,6 +91,9 @@ def test_member_coverage_is_partial_against_target() -> None:
     assert r.measured == 70.0 and r.threshold == 95.0
     assert r.score_share == pytest.approx(round(0.70 / 0.95, 4))
     assert names(r) == [f"unreg{i:02d}@firm.test" for i in range(6)]  # disabled, guest and break-glass not counted
+    assert r.unit == LocalizedText(en="%", fr="%")
+    assert (r.affected[0].detail, r.affected[0].detail_fr) == ("Microsoft 365 member; methods: none",
+                                                               "Membre Microsoft 365 ; méthodes : aucune")
     assert "14 of 20" in r.reason.en and "14 comptes membres actifs sur 20" in r.reason.fr
 
 
@@ -121,7 +124,8 @@ def test_admin_without_mfa_fails_critical_and_break_glass_admin_is_excluded() ->
     r = results(m365(users), bg=(BG,))["mfa.admin_registration"]
     assert r.status is Status.failed
     assert names(r) == ["boss@firm.test"]
-    assert r.measured == 50.0 and r.threshold == 100.0
+    assert r.measured == 50.0 and r.threshold == 100.0 and r.unit == LocalizedText(en="%", fr="%")
+    assert r.affected[0].detail_in("fr") == "Administrateur Microsoft 365 ; méthodes : aucune"
 
 
 def test_admins_unknown_is_not_assessed() -> None:
@@ -164,12 +168,32 @@ def test_enforcement_policies_that_do_not_count(pol: ConditionalAccessPolicy, pr
     assert r.status is Status.failed
     assert [(a.name, a.kind) for a in r.affected] == [("Require MFA", "policy")]
     assert problem in r.affected[0].detail
+    assert r.affected[0].detail_fr and r.affected[0].detail_fr != r.affected[0].detail
+    # Enforcement is a state, not a quantity: no English words such as "enforced" in measured/threshold.
+    assert r.measured is None and r.threshold is None and r.unit is None
+
+
+@pytest.mark.parametrize(("pol", "detail_fr"), [
+    (policy(state="enabledForReportingButNotEnforced"), "en mode rapport uniquement"),
+    (policy(state="disabled", users=("id-a",)), "désactivée ; ne vise pas tous les utilisateurs"),
+    (policy(apps=("00000002-0000-0ff1-ce00-000000000000",)), "ne vise pas toutes les applications cloud"),
+    (policy(exclude=("id-a",), exclude_upn=("a@firm.test",)),
+     "exclut des comptes qui ne sont pas des comptes d'urgence déclarés : a@firm.test"),
+    (policy(groups=("grp-1",)), "exclut 1 groupe(s)"),
+])
+def test_enforcement_policy_problems_in_french(pol: ConditionalAccessPolicy, detail_fr: str) -> None:
+    r = results(m365([user("a")], policies=(pol,)), bg=(BG,))["mfa.enforcement"]
+    assert r.affected[0].detail_fr == detail_fr
+    assert r.affected[0].detail_in("fr") == detail_fr
 
 
 def test_enforcement_nothing_at_all_names_the_tenant() -> None:
     r = results(m365([user("a")], policies=(policy(controls=("compliantDevice",)),)))["mfa.enforcement"]
     assert r.status is Status.failed
     assert names(r) == ["Microsoft 365 tenant t1"]
+    assert r.affected[0].detail == "security defaults off; no Conditional Access policy requires MFA"
+    assert r.affected[0].detail_fr == ("paramètres de sécurité par défaut désactivés ; aucune stratégie d'accès "
+                                       "conditionnel n'exige la MFA")
 
 
 def test_enforcement_unreadable_is_not_assessed() -> None:
@@ -184,8 +208,13 @@ def test_phone_only_users_listed() -> None:
              user("mixed", methods=("mobilePhone", "microsoftAuthenticatorPush")), user("none", registered=False),
              user("old", methods=("mobilePhone",), enabled=False)]
     r = results(m365(users))["mfa.phone_only_methods"]
-    assert r.status is Status.failed and r.measured == 2
+    assert r.status is Status.failed and r.measured == 2 and r.threshold == 0
+    assert r.unit == LocalizedText(en="accounts", fr="comptes")
     assert names(r) == ["sms@firm.test", "voice@firm.test"]
+    assert [(a.detail, a.detail_fr) for a in r.affected] == [
+        ("methods: mobilePhone", "méthodes : mobilePhone"),
+        ("methods: officePhone, email", "méthodes : officePhone, email"),
+    ]
     r = results(m365(users), MfaParameters(max_phone_only_users=2))["mfa.phone_only_methods"]
     assert r.status is Status.passed and r.affected == ()
 
@@ -194,11 +223,15 @@ def test_guests_per_baseline() -> None:
     users = [user("a"), user("g1", guest=True, registered=False), user("g2", guest=True),
              user("g3", guest=True, registered=False, uid="id-g3")]
     r = results(m365(users))["mfa.guest_coverage"]
-    assert r.status is Status.passed and r.measured == 3
+    assert r.status is Status.passed and r.measured == 3 and r.threshold is None
+    assert r.unit == LocalizedText(en="accounts", fr="comptes")
     strict = MfaParameters(guests_require_mfa=True)
     r = results(m365(users), strict)["mfa.guest_coverage"]
     assert r.status is Status.partial and r.measured == pytest.approx(33.3)
+    assert r.unit == LocalizedText(en="%", fr="%")
     assert names(r) == ["g1@firm.test", "g3@firm.test"]
+    assert {(a.detail, a.detail_fr) for a in r.affected} == {("Microsoft 365 guest; no MFA",
+                                                              "Invité Microsoft 365 ; sans MFA")}
     # A policy covering guests makes them covered, except the one it excludes.
     covering = policy(users=("GuestsOrExternalUsers",), guests=True, exclude=("id-g3",))
     r = results(m365(users, policies=(covering,)), strict)["mfa.guest_coverage"]
@@ -209,11 +242,15 @@ def test_break_glass_reported_as_information() -> None:
     evidence = m365(tenant_70(), policies=(policy(exclude=("id-bg",), exclude_upn=(BG,)),))
     r = results(evidence, bg=(BG, "missing@firm.test"))["mfa.break_glass"]
     assert r.status is Status.passed
+    assert r.measured == 1 and r.threshold is None and r.unit == LocalizedText(en="accounts", fr="comptes")
     expected = "break.glass@firm.test (Microsoft 365: enabled, administrator, no MFA method, excluded from CA)"
-    assert expected in r.measured
-    assert "not found: missing@firm.test" in r.measured
+    assert expected in r.reason.en
+    assert "listed but not found in the directory: missing@firm.test" in r.reason.en
+    assert ("break.glass@firm.test (Microsoft 365 : actif, administrateur, aucune méthode MFA, exclu de l’accès "
+            "conditionnel)") in r.reason.fr
+    assert "déclarés mais absents de l'annuaire : missing@firm.test" in r.reason.fr
     r = results(evidence)["mfa.break_glass"]
-    assert r.status is Status.passed and r.measured == "none listed"
+    assert r.status is Status.passed and r.measured == 0 and r.threshold is None
 
 
 def test_csv_path_counts_unknown_state_and_says_so() -> None:

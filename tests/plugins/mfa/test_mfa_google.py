@@ -52,6 +52,10 @@ def test_users_paged_and_figures_exact(google_emulator, throwaway_rsa_keypair, t
     assert admin.status is Status.failed and [a.name for a in admin.affected] == ["admin-no2sv-00000@example.test"]
     enforcement = results["mfa.enforcement"]
     assert enforcement.status is Status.failed and len(enforcement.affected) == 8  # 3 + 4 + 1 not enforced
+    assert {a.detail_fr for a in member.affected} == {"Utilisateur Google Workspace ; validation en deux étapes "
+                                                      "non activée"}
+    assert admin.affected[0].detail_fr.endswith("Google Workspace ; validation en deux étapes non activée")
+    assert {a.detail_fr for a in enforcement.affected} == {"Google Workspace ; validation en deux étapes non imposée"}
     assert "Google service account auditor@msp-audit.iam.gserviceaccount.com" in collected.source.identity
     dumped = collected.evidence.model_dump_json()
     assert all(line not in dumped for line in throwaway_rsa_keypair[0].splitlines()[1:-1])

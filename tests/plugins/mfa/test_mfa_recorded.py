@@ -48,7 +48,13 @@ def test_demo_client_recorded_evidence() -> None:
     assert [a.name for a in results["mfa.admin_registration"].affected] == ["adm.it@cabinet-durand.fr"]
     assert results["mfa.enforcement"].status is Status.failed
     assert results["mfa.phone_only_methods"].measured == 4
-    assert "break.glass@cabinetdurand.onmicrosoft.com" in results["mfa.break_glass"].measured
+    assert results["mfa.break_glass"].measured == 1
+    assert "break.glass@cabinetdurand.onmicrosoft.com" in results["mfa.break_glass"].reason.en
+    assert "break.glass@cabinetdurand.onmicrosoft.com" in results["mfa.break_glass"].reason.fr
+    # The French report reads French details and units, never English prose.
+    assert all(a.detail_fr.startswith("Membre Microsoft 365 ; méthodes : ") for a in member.affected)
+    assert member.unit is not None and member.unit.fr == "%"
+    assert results["mfa.enforcement"].measured is None and results["mfa.enforcement"].threshold is None
     assert "break.glass@cabinetdurand.onmicrosoft.com" not in {a.name for r in results.values() for a in r.affected}
 
 
