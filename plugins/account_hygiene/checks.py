@@ -435,18 +435,53 @@ def _num(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
 
-def _account(user: AdUser, detail: str = "") -> AffectedAsset:
-    return AffectedAsset(name=user.sam_account_name, kind="account", detail=detail)
+def _account(user: AdUser, detail: str = "", detail_fr: str = "") -> AffectedAsset:
+    return AffectedAsset(name=user.sam_account_name, kind="account", detail=detail, detail_fr=detail_fr)
+
+
+#: Units of measured/threshold, as the report prints them ("Mesuré : 3 550 jours · Attendu : 180 jours").
+DAYS = _t("days", "jours")
+ACCOUNTS = _t("accounts", "comptes")
+COMPUTERS = _t("computers", "ordinateurs")
+POLICIES = _t("policies", "stratégies")
+GROUPS = _t("groups", "groupes")
+PERCENT = _t("%", "%")
+ACCOUNTS_OR_POLICIES = _t("accounts or policies", "comptes ou stratégies")
+
+#: French wording of ``AdComputer.role`` (shown when the operating system is unknown).
+_ROLE_FR = {"domain_controller": "contrôleur de domaine", "server": "serveur", "workstation": "poste de travail",
+            "unknown": "système inconnu"}
+
+
+def _os_fr(computer: AdComputer) -> str:
+    return computer.os_text or _ROLE_FR.get(computer.role, computer.role)
+
+
+def _logon_detail(last_logon: dt.datetime | None, created: dt.datetime | None, now: dt.datetime) -> tuple[str, str]:
+    """When an account last logged on (or, never having logged on, when it was created), in English and French."""
+    if last_logon is None:
+        if created is None:
+            return "never logged on", "jamais connecté"
+        return f"never logged on; created {_date(created)}", f"jamais connecté ; créé le {_date(created)}"
+    age = _days(now, last_logon)
+    return (f"last logon {_date(last_logon)} ({age} days ago)",
+            f"dernière connexion le {_date(last_logon)} (il y a {age} jours)")
+
+
+def _password_set_detail(moment: dt.datetime | None, now: dt.datetime) -> tuple[str, str]:
+    age = _days(now, moment)
+    return (f"password set {_date(moment)} ({age} days ago)",
+            f"mot de passe défini le {_date(moment)} (il y a {age} jours)")
 
 
 def _result(name: str, affected: Iterable[AffectedAsset], *, measured: object = None, threshold: object = None,
-            pass_en: str = "", pass_fr: str = "") -> CheckResult:
+            unit: LocalizedText | None = None, pass_en: str = "", pass_fr: str = "") -> CheckResult:
     items = tuple(sorted(affected, key=lambda a: (a.name.lower(), a.detail)))
     if items:
-        return CheckResult(check_id=_id(name), status=Status.failed, affected=items,
-                           measured=len(items) if measured is None else measured, threshold=threshold)  # type: ignore[arg-type]
+        return CheckResult(check_id=_id(name), status=Status.failed, affected=items,  # type: ignore[arg-type]
+                           measured=len(items) if measured is None else measured, threshold=threshold, unit=unit)
     return CheckResult(check_id=_id(name), status=Status.passed, measured=0 if measured is None else measured,  # type: ignore[arg-type]
-                       threshold=threshold, reason=_t(pass_en, pass_fr) if pass_en else None)
+                       threshold=threshold, unit=unit, reason=_t(pass_en, pass_fr) if pass_en else None)
 
 
 class _Membership:
@@ -560,10 +595,11 @@ def _stale_users(evidence: AdEvidence, users: list[AdUser], p: AccountHygienePar
         if user.last_logon is None:
             age = _days(now, user.created)
             if age is not None and age > p.never_logged_on_days:
-                affected.append(_account(user, f"lastLogonTimestamp -; whenCreated {_date(user.created)}"))
+                affected.append(_account(user, *_logon_detail(None, user.created, now)))
         elif (age := _days(now, user.last_logon)) is not None and age > limit:
-            affected.append(_account(user, f"lastLogonTimestamp {_date(user.last_logon)}"))
-    return _result("stale_users", affected, threshold=f"{p.stale_user_days} + {p.last_logon_lag_days}")
+            affected.append(_account(user, *_logon_detail(user.last_logon, user.created, now)))
+    # Measured: stale accounts; the inactivity limit (threshold + replication lag) shows in each detail's age.
+    return _result("stale_users", affected, threshold=0, unit=ACCOUNTS)
 
 
 def _stale_computers(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime) -> CheckResult:
@@ -574,14 +610,12 @@ def _stale_computers(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.
     for computer in evidence.computers:
         if not computer.is_stale(now, p.stale_computer_days, p.last_logon_lag_days, p.never_logged_on_days):
             continue
-        if computer.last_logon is None:
-            detail = f"lastLogonTimestamp -; whenCreated {_date(computer.created)}"
-        else:
-            detail = f"lastLogonTimestamp {_date(computer.last_logon)}"
+        detail, detail_fr = _logon_detail(computer.last_logon, computer.created, now)
         if computer.os_text:
             detail += f"; {computer.os_text}"
-        affected.append(AffectedAsset(name=computer.name, kind="host", detail=detail))
-    return _result("stale_computers", affected, threshold=f"{p.stale_computer_days} + {p.last_logon_lag_days}")
+            detail_fr += f" ; {computer.os_text}"
+        affected.append(AffectedAsset(name=computer.name, kind="host", detail=detail, detail_fr=detail_fr))
+    return _result("stale_computers", affected, threshold=0, unit=COMPUTERS)
 
 
 def _flag_check(name: str, evidence: AdEvidence, users: list[AdUser], predicate: Callable[[AdUser], bool],
@@ -590,7 +624,7 @@ def _flag_check(name: str, evidence: AdEvidence, users: list[AdUser], predicate:
     if blocked:
         return blocked
     return _result(name, (_account(u, detail(u)) for u in users if predicate(u) and u.rid != RID_KRBTGT),
-                   threshold=0)
+                   threshold=0, unit=ACCOUNTS)
 
 
 def _reversible(evidence: AdEvidence, users: list[AdUser]) -> CheckResult:
@@ -603,7 +637,7 @@ def _reversible(evidence: AdEvidence, users: list[AdUser]) -> CheckResult:
                                       detail="DOMAIN_PASSWORD_STORE_CLEARTEXT"))
     affected.extend(AffectedAsset(name=pso.name, kind="policy", detail="msDS-PasswordReversibleEncryptionEnabled")
                     for pso in evidence.password_settings if pso.policy.reversible_encryption)
-    return _result("reversible_encryption", affected, threshold=0)
+    return _result("reversible_encryption", affected, threshold=0, unit=ACCOUNTS_OR_POLICIES)
 
 
 def _kerberoastable(evidence: AdEvidence, users: list[AdUser], membership: _Membership | None, *,
@@ -623,9 +657,12 @@ def _kerberoastable(evidence: AdEvidence, users: list[AdUser], membership: _Memb
         spns = ", ".join(user.service_principal_names[:3])
         if len(user.service_principal_names) > 3:
             spns += f" (+{len(user.service_principal_names) - 3})"
-        detail = f"{spns}; member of {membership.groups_of(user)}" if privileged else spns
-        affected.append(_account(user, detail))
-    return _result(name, affected, threshold=0)
+        if privileged:
+            affected.append(_account(user, f"{spns}; member of {membership.groups_of(user)}",
+                                     f"{spns} ; membre de {membership.groups_of(user)}"))
+        else:
+            affected.append(_account(user, spns))
+    return _result(name, affected, threshold=0, unit=ACCOUNTS)
 
 
 def _sprawl(evidence: AdEvidence, membership: _Membership | None, p: AccountHygieneParameters) -> CheckResult:
@@ -635,20 +672,20 @@ def _sprawl(evidence: AdEvidence, membership: _Membership | None, p: AccountHygi
     if blocked:
         return blocked
     over: dict[str, list[str]] = {}
-    counts = []
+    groups_over = 0
     for key in PRIVILEGED_GROUPS:
         members = membership.by_group.get(key, [])
         limit = p.privileged_group_max_members.get(key)
-        counts.append(f"{GROUP_LABELS[key]} {len(members)}")
         if limit is not None and len(members) > limit:
+            groups_over += 1
             for user in members:
                 over.setdefault(user.sam_account_name, []).append(f"{GROUP_LABELS[key]} ({len(members)} > {limit})")
     affected = [AffectedAsset(name=name, kind="account", detail="; ".join(groups)) for name, groups in over.items()]
+    # Measured: privileged groups over their limit (each detail says "group (members > limit)").
     total = len(membership.privileged)
-    result = _result("privileged_group_sprawl", affected, measured=total,
-                     threshold=", ".join(f"{GROUP_LABELS[k]} {v}" for k, v in p.privileged_group_max_members.items()
-                                         if k in GROUP_LABELS))
-    return result
+    return _result("privileged_group_sprawl", affected, measured=groups_over, threshold=0, unit=GROUPS,
+                   pass_en=f"{total} privileged accounts, every privileged group within its limit.",
+                   pass_fr=f"{total} compte(s) à privilèges, chaque groupe à privilèges dans sa limite.")
 
 
 def _privileged_old(evidence: AdEvidence, users: list[AdUser], membership: _Membership | None,
@@ -659,13 +696,20 @@ def _privileged_old(evidence: AdEvidence, users: list[AdUser], membership: _Memb
     if blocked:
         return blocked
     affected = []
+    oldest = 0
     for user in users:
         if not membership.is_privileged(user) or user.pwd_last_set is None:
             continue
         age = _days(now, user.pwd_last_set)
+        if age is not None:
+            oldest = max(oldest, age)
         if age is not None and age > p.privileged_password_max_age_days:
-            affected.append(_account(user, f"pwdLastSet {_date(user.pwd_last_set)}; {membership.groups_of(user)}"))
-    return _result("privileged_old_passwords", affected, threshold=p.privileged_password_max_age_days)
+            en, fr = _password_set_detail(user.pwd_last_set, now)
+            groups = membership.groups_of(user)
+            affected.append(_account(user, f"{en}; {groups}", f"{fr} ; {groups}"))
+    # Measured: the oldest privileged password, in days, against the longest age allowed.
+    return _result("privileged_old_passwords", affected, measured=oldest,
+                   threshold=p.privileged_password_max_age_days, unit=DAYS)
 
 
 def _privileged_not_protected(evidence: AdEvidence, users: list[AdUser], membership: _Membership | None) -> CheckResult:
@@ -678,7 +722,7 @@ def _privileged_not_protected(evidence: AdEvidence, users: list[AdUser], members
         _account(u, membership.groups_of(u)) for u in users
         if membership.is_privileged(u) and not u.sensitive and u.dn.lower() not in membership.protected_users
     ]
-    return _result("privileged_not_protected", affected, threshold=0)
+    return _result("privileged_not_protected", affected, threshold=0, unit=ACCOUNTS)
 
 
 def _orphaned_admincount(evidence: AdEvidence, users: list[AdUser], membership: _Membership | None) -> CheckResult:
@@ -689,7 +733,7 @@ def _orphaned_admincount(evidence: AdEvidence, users: list[AdUser], membership: 
         if u.admin_count and u.rid not in (RID_ADMINISTRATOR, RID_KRBTGT)
         and u.dn.lower() not in membership.protected_dns
     ]
-    return _result("orphaned_admincount", affected, threshold=0)
+    return _result("orphaned_admincount", affected, threshold=0, unit=ACCOUNTS)
 
 
 def _find_rid(evidence: AdEvidence, rid: int) -> AdUser | None:
@@ -704,8 +748,9 @@ def _krbtgt(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime)
     age = _days(now, krbtgt.pwd_last_set) or 0
     affected = []
     if age > p.krbtgt_password_max_age_days:
-        affected.append(_account(krbtgt, f"pwdLastSet {_date(krbtgt.pwd_last_set)}"))
-    return _result("krbtgt_password_age", affected, measured=age, threshold=p.krbtgt_password_max_age_days)
+        affected.append(_account(krbtgt, *_password_set_detail(krbtgt.pwd_last_set, now)))
+    return _result("krbtgt_password_age", affected, measured=age, threshold=p.krbtgt_password_max_age_days,
+                   unit=DAYS)
 
 
 def _builtin_admin(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime) -> CheckResult:
@@ -718,9 +763,10 @@ def _builtin_admin(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.da
     age = _days(now, admin.last_logon)
     affected = []
     if admin.enabled and age is not None and age <= p.builtin_admin_recent_days:
-        affected.append(_account(admin, f"lastLogonTimestamp {_date(admin.last_logon)}"))
-    return _result("builtin_admin_in_use", affected, measured=age if age is not None else "-",
-                   threshold=p.builtin_admin_recent_days)
+        affected.append(_account(admin, *_logon_detail(admin.last_logon, admin.created, now)))
+    # Measured: days since its last logon (None: never logged on); "in use" means within the threshold.
+    result = _result("builtin_admin_in_use", affected, measured=age, threshold=p.builtin_admin_recent_days, unit=DAYS)
+    return result if age is not None else result.model_copy(update={"measured": None})
 
 
 def _guest(evidence: AdEvidence) -> CheckResult:
@@ -728,9 +774,11 @@ def _guest(evidence: AdEvidence) -> CheckResult:
     if guest is None or guest.uac is None:
         return _not_assessed("guest_enabled", "The Guest account (RID 501) could not be read.",
                              "Le compte Invité (RID 501) n'a pas pu être lu.")
-    affected = [_account(guest, f"userAccountControl {guest.uac}")] if guest.enabled else []
-    return _result("guest_enabled", affected, measured="enabled" if guest.enabled else "disabled",
-                   threshold="disabled")
+    affected = ([_account(guest, f"enabled (userAccountControl {guest.uac})",
+                          f"activé (userAccountControl {guest.uac})")] if guest.enabled else [])
+    # An on/off state: no measured value or threshold (the verdict and the detail say it).
+    return CheckResult(check_id=_id("guest_enabled"), status=Status.failed if affected else Status.passed,
+                       affected=tuple(affected))
 
 
 def _policy(name: str, evidence: AdEvidence, p: AccountHygieneParameters, *, password: bool = False,
@@ -746,8 +794,9 @@ def _policy(name: str, evidence: AdEvidence, p: AccountHygieneParameters, *, pas
     if password:
         measured = (f"minPwdLength {policy.min_password_length}, pwdHistoryLength {policy.password_history}, "
                     f"maxPwdAge {_num(policy.max_password_age_days)}")
-        threshold = (f"minPwdLength >= {p.min_password_length}, pwdHistoryLength >= {p.min_password_history}, "
-                     f"maxPwdAge 1..{p.max_password_age_days}" if p.max_password_age_days else "")
+        threshold = f"minPwdLength >= {p.min_password_length}, pwdHistoryLength >= {p.min_password_history}"
+        if p.max_password_age_days:
+            threshold += f", maxPwdAge 1..{p.max_password_age_days}"
     else:
         measured = (f"lockoutThreshold {policy.lockout_threshold}, "
                     f"lockoutDuration {_num(policy.lockout_duration_minutes)} min")
@@ -766,10 +815,12 @@ def _fgpp(evidence: AdEvidence, p: AccountHygieneParameters) -> CheckResult:
         if problems is None:
             problems = ["msDS-PasswordSettings: ?"]
         if problems:
-            targets = ", ".join(dn.split(",", 1)[0].split("=", 1)[-1] for dn in pso.applies_to) or "nobody"
-            affected.append(AffectedAsset(name=pso.name, kind="policy",
-                                          detail=f"{'; '.join(problems)}; msDS-PSOAppliesTo: {targets}"))
-    return _result("fine_grained_policies", affected, measured=len(evidence.password_settings), threshold=0,
+            targets = ", ".join(dn.split(",", 1)[0].split("=", 1)[-1] for dn in pso.applies_to)
+            detail = f"{'; '.join(problems)}; msDS-PSOAppliesTo: {targets or 'nobody'}"
+            detail_fr = "" if targets else f"{'; '.join(problems)} ; msDS-PSOAppliesTo : personne"
+            affected.append(AffectedAsset(name=pso.name, kind="policy", detail=detail, detail_fr=detail_fr))
+    # Measured: policies weaker than the baseline (the pass reason gives how many were read).
+    return _result("fine_grained_policies", affected, threshold=0, unit=POLICIES,
                    pass_en=f"{len(evidence.password_settings)} fine-grained policies, none weaker than the baseline.",
                    pass_fr=f"{len(evidence.password_settings)} stratégie(s) affinée(s), aucune plus faible que le "
                            "référentiel.")
@@ -799,24 +850,32 @@ def _laps(evidence: AdEvidence, p: AccountHygieneParameters, now: dt.datetime) -
     no_schema = evidence.laps_legacy_schema is False and evidence.laps_windows_schema is False
     covered = len(eligible) - len(missing)
     share = covered / len(eligible)
-    detail = "LAPS schema absent" if no_schema else f"{LAPS_LEGACY_ATTRIBUTE}, {LAPS_WINDOWS_ATTRIBUTE} absent"
-    affected = tuple(sorted((AffectedAsset(name=c.name, kind="host", detail=f"{detail}; {c.os_text or c.role}")
+    if no_schema:
+        detail, detail_fr = "LAPS schema absent", "schéma LAPS absent de l'annuaire"
+    else:
+        detail = f"{LAPS_LEGACY_ATTRIBUTE}, {LAPS_WINDOWS_ATTRIBUTE} absent"
+        detail_fr = f"LAPS non actif ({LAPS_LEGACY_ATTRIBUTE}, {LAPS_WINDOWS_ATTRIBUTE} absents)"
+    affected = tuple(sorted((AffectedAsset(name=c.name, kind="host", detail=f"{detail}; {c.os_text or c.role}",
+                                           detail_fr=f"{detail_fr} ; {_os_fr(c)}")
                              for c in missing), key=lambda a: a.name.lower()))
-    measured = f"{covered}/{len(eligible)}"
+    # Measured: share of eligible computers covered, in percent (the missing ones are listed).
+    measured = round(100 * share)
     if not missing:
-        return CheckResult(check_id=_id("laps_coverage"), status=Status.passed, measured=measured, threshold="100%")
+        return CheckResult(check_id=_id("laps_coverage"), status=Status.passed, measured=measured, threshold=100,
+                           unit=PERCENT)
     if covered == 0:
         return CheckResult(check_id=_id("laps_coverage"), status=Status.failed, affected=affected, measured=measured,
-                           threshold="100%")
+                           threshold=100, unit=PERCENT)
     return CheckResult(check_id=_id("laps_coverage"), status=Status.partial, score_share=round(share, 4),
-                       affected=affected, measured=measured, threshold="100%")
+                       affected=affected, measured=measured, threshold=100, unit=PERCENT)
 
 
 def _unconstrained(evidence: AdEvidence) -> CheckResult:
     blocked = _unreadable("unconstrained_delegation", evidence, "userAccountControl")
     if blocked:
         return blocked
-    affected = [AffectedAsset(name=c.name, kind="host", detail=f"TRUSTED_FOR_DELEGATION; {c.os_text or c.role}")
+    affected = [AffectedAsset(name=c.name, kind="host", detail=f"TRUSTED_FOR_DELEGATION; {c.os_text or c.role}",
+                              detail_fr="" if c.os_text else f"TRUSTED_FOR_DELEGATION ; {_os_fr(c)}")
                 for c in evidence.computers
                 if c.enabled and c.unconstrained_delegation and not c.is_domain_controller]
-    return _result("unconstrained_delegation", affected, threshold=0)
+    return _result("unconstrained_delegation", affected, threshold=0, unit=COMPUTERS)

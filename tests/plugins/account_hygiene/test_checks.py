@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.models import Status
+from auditor.models import LocalizedText, Status
 from auditor_plugins.account_hygiene.checks import CATALOGUE, AccountHygieneParameters, evaluate
 from auditor_plugins.account_hygiene.evidence import (
     UF_DONT_EXPIRE_PASSWD,
@@ -49,11 +49,12 @@ def test_stale_users_allow_for_the_replication_lag() -> None:
     ])
     result = run(ev)["stale_users"]
     assert result.status is Status.failed
-    assert [(a.name, a.detail) for a in result.affected] == [
-        ("beyond.lag", "lastLogonTimestamp 2026-08-07"),
-        ("never.old", "lastLogonTimestamp -; whenCreated 2026-10-20"),
+    assert [(a.name, a.detail, a.detail_fr) for a in result.affected] == [
+        ("beyond.lag", "last logon 2026-08-07 (105 days ago)", "dernière connexion le 2026-08-07 (il y a 105 jours)"),
+        ("never.old", "never logged on; created 2026-10-20", "jamais connecté ; créé le 2026-10-20"),
     ]
-    assert result.threshold == "90 + 14"
+    assert (result.measured, result.threshold, result.unit) == (2, 0, LocalizedText(en="accounts", fr="comptes"))
+    assert result.affected[0].detail_in("fr") == "dernière connexion le 2026-08-07 (il y a 105 jours)"
     strict = AccountHygieneParameters(stale_user_days=60)
     assert names(run(ev, strict)["stale_users"]) == ["Administrator", "beyond.lag", "never.old", "within.lag"]
 
@@ -65,10 +66,13 @@ def test_stale_computers_and_what_they_say_about_the_os() -> None:
         computer("WKS-OFF", logon=900, disabled=True),
     ])
     result = run(ev)["stale_computers"]
-    assert [(a.name, a.detail) for a in result.affected] == [
-        ("LAP-NEVER", "lastLogonTimestamp -; whenCreated 2026-05-04; Windows 11 Pro"),
-        ("WKS-OLD", "lastLogonTimestamp 2025-10-16; Windows 7 Professionnel"),
+    assert [(a.name, a.detail, a.detail_fr) for a in result.affected] == [
+        ("LAP-NEVER", "never logged on; created 2026-05-04; Windows 11 Pro",
+         "jamais connecté ; créé le 2026-05-04 ; Windows 11 Pro"),
+        ("WKS-OLD", "last logon 2025-10-16 (400 days ago); Windows 7 Professionnel",
+         "dernière connexion le 2025-10-16 (il y a 400 jours) ; Windows 7 Professionnel"),
     ]
+    assert (result.measured, result.threshold, result.unit.fr) == (2, 0, "ordinateurs")  # type: ignore[union-attr]
 
 
 def test_account_flags_only_on_enabled_users() -> None:
@@ -113,14 +117,27 @@ def test_privileged_membership_nested_and_primary_group() -> None:
         ("adm.primary", "Domain Admins (4 > 3)"), ("Administrator", "Domain Admins (4 > 3)"),
         ("bk", "Backup Operators (1 > 0)"),
     ]
-    assert sprawl.measured == 6  # distinct privileged accounts, adm.protected via Administrators
+    # Measured: privileged groups over their limit (Domain Admins, Backup Operators), in groups.
+    assert (sprawl.measured, sprawl.threshold, sprawl.unit.fr) == (2, 0, "groupes")  # type: ignore[union-attr]
     assert names(results["kerberoastable_privileged"]) == ["adm.nested"]
+    roast = results["kerberoastable_privileged"].affected[0]
+    assert (roast.detail, roast.detail_fr) == ("HTTP/tools; member of Domain Admins",
+                                               "HTTP/tools ; membre de Domain Admins")
+    old = results["privileged_old_passwords"]
+    # Measured: the oldest privileged password (bk, 800 days) against 365 days, both in days.
+    assert (old.measured, old.threshold, old.unit) == (800, 365, LocalizedText(en="days", fr="jours"))
+    assert (old.affected[0].detail, old.affected[0].detail_fr) == (
+        "password set 2025-10-16 (400 days ago); Domain Admins",
+        "mot de passe défini le 2025-10-16 (il y a 400 jours) ; Domain Admins")
     assert names(results["kerberoastable_users"]) == ["svc_sql"]
     assert names(results["privileged_old_passwords"]) == ["adm.direct", "bk"]
     # adm.nested is sensitive, adm.protected and adm.primary are in Protected Users.
     assert names(results["privileged_not_protected"]) == ["adm.direct", "Administrator", "bk"]
     relaxed = AccountHygieneParameters(privileged_group_max_members={"domain_admins": 4, "backup_operators": 1})
-    assert run(evidence(admins, groups=groups), relaxed)["privileged_group_sprawl"].status is Status.passed
+    within = run(evidence(admins, groups=groups), relaxed)["privileged_group_sprawl"]
+    assert (within.status, within.measured) == (Status.passed, 0)
+    # The distinct privileged accounts (adm.protected via Administrators) are counted in the pass reason.
+    assert within.reason.fr.startswith("6 compte(s) à privilèges")  # type: ignore[union-attr]
 
 
 def test_orphaned_admincount() -> None:
@@ -135,9 +152,19 @@ def test_krbtgt_builtin_admin_and_guest() -> None:
     ev = evidence([user("krbtgt", rid=502, disabled=True, pwd=181), user("Administrator", rid=500, logon=35),
                    user("Guest", rid=501, logon=None)])
     results = run(ev)
-    assert (results["krbtgt_password_age"].status, results["krbtgt_password_age"].measured) == (Status.failed, 181)
-    assert results["builtin_admin_in_use"].affected[0].detail == "lastLogonTimestamp 2026-10-16"
+    krbtgt = results["krbtgt_password_age"]
+    assert (krbtgt.status, krbtgt.measured, krbtgt.threshold, krbtgt.unit.fr) == (  # type: ignore[union-attr]
+        Status.failed, 181, 180, "jours")
+    assert krbtgt.affected[0].detail_fr == "mot de passe défini le 2026-05-23 (il y a 181 jours)"
+    admin = results["builtin_admin_in_use"]
+    assert (admin.measured, admin.threshold, admin.unit.en) == (35, 35, "days")  # type: ignore[union-attr]
+    assert (admin.affected[0].detail, admin.affected[0].detail_fr) == (
+        "last logon 2026-10-16 (35 days ago)", "dernière connexion le 2026-10-16 (il y a 35 jours)")
     assert names(results["guest_enabled"]) == ["Guest"]
+    guest = results["guest_enabled"]
+    # An on/off state: no English word as measured or threshold, the detail says it in both languages.
+    assert (guest.measured, guest.threshold) == (None, None)
+    assert guest.affected[0].detail_in("fr") == "activé (userAccountControl 512)"
     quiet = run(evidence([user("krbtgt", rid=502, disabled=True, pwd=180), user("Administrator", rid=500, logon=36)]))
     assert quiet["krbtgt_password_age"].status is Status.passed
     assert quiet["builtin_admin_in_use"].status is Status.passed and quiet["guest_enabled"].status is Status.passed
@@ -184,15 +211,19 @@ def test_laps_coverage_partial_pass_fail() -> None:
                 computer("WKS-STALE", logon=300), computer("WKS-OFF", disabled=True),
                 computer("SRV-LINUX", "Red Hat Enterprise Linux 9"), computer("SMB-NAS", "Samba")]
     result = run(evidence(computers=machines))["laps_coverage"]
-    assert (result.status, result.measured, result.score_share) == (Status.partial, "2/4", 0.5)
+    assert (result.status, result.measured, result.threshold, result.score_share) == (Status.partial, 50, 100, 0.5)
+    assert result.unit == LocalizedText(en="%", fr="%")
     assert [(a.name, a.detail) for a in result.affected] == [
         ("WKS-2", "ms-Mcs-AdmPwdExpirationTime, msLAPS-PasswordExpirationTime absent; Windows 11 Pro"),
         ("WKS-3", "ms-Mcs-AdmPwdExpirationTime, msLAPS-PasswordExpirationTime absent; Windows 11 Pro")]
-    none = run(evidence(computers=[computer("WKS-2")], laps_legacy_schema=False, laps_windows_schema=False))
+    assert result.affected[0].detail_fr == (
+        "LAPS non actif (ms-Mcs-AdmPwdExpirationTime, msLAPS-PasswordExpirationTime absents) ; Windows 11 Pro")
+    none = run(evidence(computers=[computer("WKS-2", None)], laps_legacy_schema=False, laps_windows_schema=False))
     assert none["laps_coverage"].status is Status.failed
-    assert none["laps_coverage"].affected[0].detail.startswith("LAPS schema absent")
+    assert none["laps_coverage"].affected[0].detail == "LAPS schema absent; unknown"
+    assert none["laps_coverage"].affected[0].detail_fr == "schéma LAPS absent de l'annuaire ; système inconnu"
     full = run(evidence(computers=[computer("WKS-1", laps="windows")]))["laps_coverage"]
-    assert (full.status, full.measured) == (Status.passed, "1/1")
+    assert (full.status, full.measured) == (Status.passed, 100)
     assert run(evidence(computers=[computer("DC01", dc=True)]))["laps_coverage"].status is Status.not_assessed
 
 

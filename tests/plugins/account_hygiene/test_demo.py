@@ -57,8 +57,12 @@ def test_demo_findings() -> None:
     assert affected["password_never_expires"] == ["adm.it", "Administrator", "scanner", "svc_backup", "svc_sql"]
     assert affected["orphaned_admincount"] == ["julien.david"]
     assert affected["laps_coverage"] == ["LAP-008", "SRV-APP01", "SRV-FILE01", "WKS-003", "WKS-004"]
-    assert (results["laps_coverage"].status, results["laps_coverage"].measured) == (Status.partial, "6/11")
-    assert results["krbtgt_password_age"].measured == 3550
+    assert (results["laps_coverage"].status, results["laps_coverage"].measured) == (Status.partial, 55)  # 6/11
+    krbtgt = results["krbtgt_password_age"]
+    assert (krbtgt.measured, krbtgt.threshold, krbtgt.unit.fr) == (3550, 180, "jours")  # type: ignore[union-attr]
+    old = results["privileged_old_passwords"]
+    assert (old.threshold, old.unit.fr) == (365, "jours") and old.measured > 365  # type: ignore[union-attr]
+    assert all(a.detail_fr for a in results["stale_users"].affected)
     assert results["lockout_policy"].affected[0].detail == "lockoutThreshold 50 > 10; lockoutDuration 5 min < 15 min"
     assert results["fine_grained_policies"].status is Status.not_assessed
     assert {n for n, r in results.items() if r.status is Status.passed} == {

@@ -105,14 +105,14 @@ def test_reader_collection_reports_exactly_the_seeded_defects(reader_collection,
     assert "Password Settings Container" in fgpp.reason.en
     # Coverage and the figures behind the verdicts.
     laps = results["laps_coverage"]
-    assert (laps.status, laps.measured, laps.score_share) == (Status.partial, "2/5", 0.4)
+    assert (laps.status, laps.measured, laps.score_share) == (Status.partial, 40, 0.4)  # 2/5
     assert results["krbtgt_password_age"].measured == 1100
     assert results["password_policy"].affected[0].detail == "minPwdLength 7 < 12"
     assert results["lockout_policy"].affected[0].detail == "lockoutThreshold 0"
     stale = {a.name: a.detail for a in results["stale_users"].affected}
     seeded = samba_ad.seeded_at
-    assert stale["carla.petit"] == f"lastLogonTimestamp {(seeded - dt.timedelta(days=200)).date()}"
-    assert stale["stagiaire2023"] == f"lastLogonTimestamp -; whenCreated {(seeded - dt.timedelta(days=500)).date()}"
+    assert stale["carla.petit"].startswith(f"last logon {(seeded - dt.timedelta(days=200)).date()} (")
+    assert stale["stagiaire2023"] == f"never logged on; created {(seeded - dt.timedelta(days=500)).date()}"
     sprawl = {a.name: a.detail for a in results["privileged_group_sprawl"].affected}
     assert sprawl["adm.carol"] == "Domain Admins (4 > 3)"  # primaryGroupID membership counted
     assert sprawl["svc_backup"] == "Backup Operators (1 > 0)"
