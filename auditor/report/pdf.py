@@ -105,6 +105,16 @@ def render_report_pdf(
     builder.build(out)
 
 
+def _singular(word: str, lang: Language) -> str:
+    if lang == "en" and word.endswith("ies"):
+        return word[:-3] + "y"
+    if lang == "fr" and word.endswith("aux"):
+        return word[:-3] + "ail"  # travaux -> travail
+    if word.endswith("s") and len(word) > 2:
+        return word[:-1]
+    return word
+
+
 def logo_flowable(path: Path | None, max_width: float, max_height: float) -> Flowable | None:
     """The MSP's logo scaled into a box, or None when there is none or it cannot be read (never fatal)."""
     if path is None:
@@ -471,11 +481,12 @@ class _ReportBuilder:
         if check is not None:
             meta.append(f"{self.lbl('exploitability')} "
                         f"{esc(label(EXPLOITABILITY_LABELS, check.exploitability.value, lang))}")
-        unit = f"\u00a0{result.unit.get(lang)}" if result.unit is not None else ""
         if result.measured is not None:
-            meta.append(f"{self.lbl('measured')} <b>{esc(self.value(result.measured) + unit)}</b>")
+            measured = self.value(result.measured) + self.unit(result, result.measured)
+            meta.append(f"{self.lbl('measured')} <b>{esc(measured)}</b>")
         if result.threshold is not None:
-            meta.append(f"{self.lbl('threshold')} {esc(self.value(result.threshold) + unit)}")
+            threshold = self.value(result.threshold) + self.unit(result, result.threshold)
+            meta.append(f"{self.lbl('threshold')} {esc(threshold)}")
         story.append(self.pm(" · ".join(meta), s.small))
         story.append(self.pm(f"<font color='#0B6B55'>{esc(result.check_id)}</font>", s.tiny))
         if result.accepted_risk is not None:
@@ -513,6 +524,17 @@ class _ReportBuilder:
                 refs = ", ".join(f"{r.framework} {r.control}" for r in check.references)
                 story.append(self.p(f"{self.plain_lbl('references')} {refs}", s.tiny))
         return story
+
+    def unit(self, result: CheckResult, value: object) -> str:
+        """The result's unit after a value, singular where the language wants it (1 compte, 0 compte, 1 day)."""
+        if result.unit is None:
+            return ""
+        text = result.unit.get(self.lang)
+        singular = isinstance(value, int | float) and not isinstance(value, bool) and (
+            value == 1 or (self.lang == "fr" and value == 0))
+        if singular:
+            text = " ".join(_singular(word, self.lang) for word in text.split(" "))
+        return f"\u00a0{text}"
 
     def value(self, value: object) -> str:
         if isinstance(value, bool):

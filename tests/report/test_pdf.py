@@ -323,3 +323,10 @@ def test_oversized_texts_never_break_the_build() -> None:
     annex = io.BytesIO()
     render_annex_pdf(audit, annex, lang="en")
     assert len(PdfReader(io.BytesIO(annex.getvalue())).pages) > 3
+
+
+def test_units_agree_with_their_number() -> None:
+    from auditor.report.pdf import _singular
+
+    assert [_singular(w, "fr") for w in ("comptes", "travaux", "%", "postes")] == ["compte", "travail", "%", "poste"]
+    assert [_singular(w, "en") for w in ("copies", "days", "%")] == ["copy", "day", "%"]
