@@ -114,6 +114,6 @@ def test_a_next_link_to_another_host_is_not_followed(defender_emulator) -> None:
         return status, payload, extra
 
     emulator.handle = redirecting  # type: ignore[method-assign]
-    with pytest.raises(EdrApiError, match=r"next link to another host \(127\.0\.0\.2:9\)"):
+    with pytest.raises(EdrApiError, match=r"refused to follow a link to another server \(http://127\.0\.0\.2:9\)"):
         defender_source(emulator, page_size=1).read()
     assert all(r.path != "/api/machines" or r.query.get("$skip", ["0"]) == ["0"] for r in emulator.requests)
