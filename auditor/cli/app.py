@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import typer
 
+from auditor.errors import AuditorError
+from auditor.models import Language
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USER_ERROR = 2
@@ -23,3 +26,11 @@ app = typer.Typer(
 )
 roadmap_app = typer.Typer(help="Export the improvement roadmap for the maintenance contract.", no_args_is_help=True)
 app.add_typer(roadmap_app, name="roadmap")
+
+
+def choose_language(value: str | None, default: Language) -> Language:
+    """The `--lang` option of every command: fr or en, else the audit's or profile's own language."""
+    chosen = value or default
+    if chosen not in ("fr", "en"):
+        raise AuditorError(f"--lang must be 'fr' or 'en', not '{chosen}'")
+    return chosen  # type: ignore[return-value]

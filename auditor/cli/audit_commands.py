@@ -14,8 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from auditor.bundle import read_bundle, write_bundle
-from auditor.cli.app import EXIT_FINDINGS, app
-from auditor.errors import AuditorError
+from auditor.cli.app import EXIT_FINDINGS, app, choose_language
 from auditor.history import prepare_reaudit
 from auditor.i18n import SEVERITY_LABELS, STATUS_LABELS, area_title, format_money, format_number, format_percent
 from auditor.models import Audit, Language, PluginRun, RunStatus, Severity, Status
@@ -33,13 +32,6 @@ DbOption = Annotated[
 LangOption = Annotated[str | None, typer.Option("--lang", help="fr or en (default: the profile's language).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display, only the summary.")]
 
-
-def _language(value: str | None, default: Language) -> Language:
-    if value is None:
-        return default
-    if value not in ("fr", "en"):
-        raise AuditorError(f"--lang must be 'fr' or 'en', not '{value}'")
-    return value  # type: ignore[return-value]
 
 
 class RichProgress:
@@ -274,7 +266,7 @@ def audit(
     console = Console(stderr=False, quiet=False)
     registry = PluginRegistry.build()
     loaded = load_profile(profile, registry)
-    language = _language(lang, loaded.client.language)
+    language = choose_language(lang, loaded.client.language)
     with RichProgress(Console(stderr=True), enabled=not quiet) as progress:
         bundle, files = collect(loaded, registry, progress=progress)
     bundle_path = write_bundle(files, out / "evidence.zip")
@@ -317,7 +309,7 @@ def evaluate_command(
     chosen = None
     if baseline:
         chosen = load_baseline(profile.baseline.model_copy(update={"name": baseline}))
-    language = _language(lang, profile.client.language)
+    language = choose_language(lang, profile.client.language)
     store = _open_store(db, no_store)
     _finish(evaluate(loaded_bundle, registry, profile=profile, baseline=chosen), store, out, language, Console(), [])
 
@@ -342,7 +334,7 @@ def checks(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable catalogue.")] = False,
 ) -> None:
     """List the whole check catalogue: id, area, severity, title."""
-    language = _language(lang, "en")
+    language = choose_language(lang, "en")
     registry = PluginRegistry.build()
     selected = sorted((c for c in registry.catalogue.values() if area is None or c.area == area),
                       key=lambda c: (c.area, c.severity.rank, c.id))

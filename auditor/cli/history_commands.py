@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from auditor.cli.app import app
+from auditor.cli.app import app, choose_language
 from auditor.errors import AuditorError
 from auditor.history import CATEGORIES, compare, indicators, summary_lines
 from auditor.i18n import area_title
@@ -47,12 +47,6 @@ history_app = typer.Typer(cls=_HistoryGroup, no_args_is_help=True,
                                "between stores.")
 app.add_typer(history_app, name="history")
 
-
-def _language(value: str | None, default: str) -> Language:
-    chosen = value or default
-    if chosen not in ("fr", "en"):
-        raise AuditorError(f"--lang must be 'fr' or 'en', not '{chosen}'")
-    return chosen  # type: ignore[return-value]
 
 
 @history_app.command("show", hidden=True)
@@ -145,7 +139,7 @@ def diff(
     old_id, new_id = (None, audits[0]) if len(audits) == 1 else (audits[0], audits[1])
     store = Store(db)
     result = compare(store, new_id, old_id)
-    new_language = _language(lang, "en") if lang else store.get(result.new_id).language
+    new_language = choose_language(lang, "en") if lang else store.get(result.new_id).language
     if pdf is not None:
         from auditor.report.reaudit import render_reaudit_pdf
 

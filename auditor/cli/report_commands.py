@@ -14,9 +14,8 @@ from typing import Annotated
 import typer
 
 from auditor import exports
-from auditor.cli.app import app, roadmap_app
+from auditor.cli.app import app, choose_language, roadmap_app
 from auditor.errors import AuditorError
-from auditor.models import Language
 from auditor.report import render_annex_pdf, render_report_pdf
 from auditor.report.options import Branding
 from auditor.report.source import LoadedAudit, load_audit
@@ -48,13 +47,6 @@ MspLogoOption = Annotated[Path | None, typer.Option("--msp-logo", help="MSP logo
 ExcelOption = Annotated[bool, typer.Option("--excel", help="CSV for French Excel: ';' separator, BOM, "
                                                            "decimal comma in French.")]
 
-
-def _language(value: str | None, default: Language) -> Language:
-    if value is None:
-        return default
-    if value not in ("fr", "en"):
-        raise AuditorError(f"--lang must be 'fr' or 'en', not '{value}'")
-    return value  # type: ignore[return-value]
 
 
 def _branding(loaded: LoadedAudit, name: str | None, logo: Path | None) -> Branding:
@@ -100,7 +92,7 @@ def report_command(
     """Render an audit as the client PDF report, the audit JSON, OCSF findings or a findings CSV."""
     loaded = load_audit(audit, db=db)
     result = loaded.audit
-    language = _language(lang, result.language)
+    language = choose_language(lang, result.language)
     suffix = {"pdf": "pdf", "json": "json", "ocsf": "ocsf.json", "csv": "csv"}[format.value]
     stem = "report" if format is ReportFormat.pdf else "findings" if format is not ReportFormat.json else "audit"
     path = out or Path(f"{stem}-{result.id}-{language}.{suffix}")
@@ -132,7 +124,7 @@ def roadmap_export_command(
     """Export the improvement roadmap for the maintenance contract or a PSA import."""
     loaded = load_audit(audit, db=db)
     result = loaded.audit
-    language = _language(lang, result.language)
+    language = choose_language(lang, result.language)
     suffix = {"annex-pdf": "pdf", "csv": "csv", "json": "json"}[format.value]
     stem = "roadmap-annex" if format is RoadmapFormat.annex_pdf else "roadmap"
     path = out or Path(f"{stem}-{result.id}-{language}.{suffix}")
